@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+
+namespace offload::cli {
+
+/// Named exit codes (documented in `offloadcp --help` and the man page).
+enum ExitCode : int {
+    ExitOk = 0,
+    ExitFailure = 1,        ///< the operation failed (I/O error, device error)
+    ExitUsage = 2,          ///< bad command line or bad input; nothing was changed
+    ExitNotFound = 3,       ///< a named device or file does not exist
+    ExitPermission = 4,     ///< needs root
+    ExitBusy = 5,           ///< destination mounted or in use (see --force)
+    ExitNoOffload = 6,      ///< --require-offload and some extent cannot be offloaded
+    ExitVerifyMismatch = 7, ///< --verify found a difference
+    ExitPartial = 8,        ///< report produced with warnings (devices vanished, unreadable attributes)
+    ExitCancelled = 130,    ///< interrupted (Ctrl-C)
+};
+
+/// Options every subcommand shares.
+struct GlobalOptions {
+    std::string fixture;    ///< --fixture DIR: read a captured fixture instead of this machine
+    bool json = false;      ///< --json
+};
+
+/// A subcommand registers its options on `app` and sets `run` to what it does when chosen.
+using Runner = std::function<int()>;
+void addReportCommand(CLI::App& app, GlobalOptions& global, Runner& run);
+
+/// Text for the exit-code table in --help.
+std::string exitCodeHelp();
+
+} // namespace offload::cli
