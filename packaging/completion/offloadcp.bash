@@ -1,0 +1,29 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# bash completion for offloadcp
+_offloadcp()
+{
+    local cur prev words cword
+    _init_completion || return
+    local cmds="report plan copy"
+    local common="--json --fixture --help"
+    if [[ $cword -eq 1 ]]; then
+        COMPREPLY=($(compgen -W "$cmds --version --help" -- "$cur"))
+        return
+    fi
+    case $prev in
+        --fixture) _filedir -d; return ;;
+        --src-offset|--dst-offset|--length) return ;;
+    esac
+    case ${words[1]} in
+        report) opts="$common" ;;
+        plan) opts="$common --src-offset --dst-offset --length --no-offload" ;;
+        copy) opts="$common --src-offset --dst-offset --length --require-offload --no-offload --verify --force" ;;
+    esac
+    if [[ $cur == -* ]]; then
+        COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+    else
+        COMPREPLY=($(compgen -W "$(ls /dev/mapper/* /dev/nvme*n* /dev/sd* /dev/loop* 2>/dev/null)" -- "$cur"))
+        _filedir
+    fi
+}
+complete -F _offloadcp offloadcp
