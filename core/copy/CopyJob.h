@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#pragma once
+
+#include "capability/Capability.h"
+#include "copy/CopyPlan.h"
+#include "topology/Topology.h"
+#include "transport/DeviceNode.h"
+#include "util/Error.h"
+
+#include <array>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace offload {
+
+class NvmeTransport;
+class ScsiTransport;
+
+/// Number of CopyMethod values; arrays indexed by CopyMethod have this size.
+inline constexpr std::size_t kCopyMethodCount = 5;
+inline constexpr std::size_t methodIndex(CopyMethod method) { return static_cast<std::size_t>(method); }
+
+/// Bytes per CopyMethod, indexed by methodIndex().
+using BytesByMethod = std::array<uint64_t, kCopyMethodCount>;
+
+/// A snapshot of a running (or finished) job's progress. Plain value; copy it freely.
+struct CopyProgress {
+    uint64_t totalBytes = 0;       ///< the plan's length
+    uint64_t doneBytes = 0;        ///< copied so far, by any method (monotonic)
+    BytesByMethod bytesByMethod{}; ///< doneBytes split by the method that actually moved them
+    uint64_t offloadedBytes = 0;   ///< moved by the device (NvmeCopy, ScsiXcopy, FileClone, CopyFileRange)
+    uint64_t hostBytes = 0;        ///< moved through host memory (ReadWrite, including fallbacks)
+    double bytesPerSecond = 0;     ///< recent rate (a few seconds' window); 0 until measurable
+    double elapsedSeconds = 0;
+    std::optional<double> etaSeconds; ///< nullopt while the rate is unknown
+    std::size_t extentsTotal = 0;
+    std::size_t extentsDone = 0;
+    std::size_t fallbacks = 0;     ///< ranges that fell back to read/write so far
+    bool verifying = false;        ///< copying is over and --verify is reading back
+
+    double fraction() const { return totalBytes ? double(doneBytes) / double(totalBytes) : 1.0; }
+    /// Share of done bytes the device moved (0..1).
+    double offloadedShare() const { return doneBytes ? double(offloadedBytes) / double(doneBytes) : 0.0; }
+};
+
+/// A range that was planned for offload but went by read/write instead, and why.
+struct CopyFallback {
+    std::size_t extent = 0;        ///< index of the first plan extent it touches
+    CopyMethod planned = CopyMethod::ReadWrite;
+    uint64_t srcOffset = 0;        ///< bytes in the source volume
+    uint64_t dstOffset = 0;        ///< bytes in the destination volume
+    uint64_t length = 0;
+    std::string reason;            ///< e.g. "nvme0n1: Command Size Limit Exceeded (SCT 1h SC 83h)"
+    std::optional<Error> deviceAnswer; ///< the device's answer, when there was one
+};
+
+/// What happened to one extent of the plan.
+struct ExtentResult {
+    std::size_t index = 0;         ///< in CopyPlan::extents
+    uint64_t srcOffset = 0;
+    uint64_t dstOffset = 0;
+    uint64_t length = 0;
+    CopyMethod planned = CopyMethod::ReadWrite;
+    CopyMethod actual = CopyMethod::ReadWrite; ///< the method that moved the most of its bytes
+    bool fellBack = false;         ///< some of its bytes went by read/write instead of `planned`
+    std::string reason;            ///< the plan's reason; when fellBack, the fallback reason
+    uint64_t offloadedBytes = 0;
+    uint64_t hostBytes = 0;
+    double seconds = 0;            ///< time spent on its commands / I/Os (overlapping work counts once per extent)
+    bool completed = false;        ///< all its bytes are copied
+};
+
+/// The outcome of --verify.
+struct VerifyResult {
+    bool match = false;
+    uint64_t bytesCompared = 0;
+    uint32_t blockSize = 512;               ///< the destination's logical block size
+    std::optional<uint64_t> firstDifferingOffset; ///< bytes from the start of the range
+    std::optional<uint64_t> firstDifferingDstLba; ///< LBA of the destination volume
+    std::optional<uint64_t> firstDifferingSrcLba; ///< LBA of the source volume (its own block size)
+    std::string message() const;            ///< "ranges match (N bytes)" / "first difference at destination LBA n ..."
+};
+
+/// Everything a finished job reports.
+struct CopyResult {
+    Status status;                 ///< error (Errc::Cancelled when cancelled) with device and LBA
+    std::vector<ExtentResult> extents;
+    std::vector<CopyFallback> fallbacks;
+    uint64_t totalBytes = 0;
+    uint64_t doneBytes = 0;        ///< copied before the end (all of it on success)
+    BytesByMethod bytesByMethod{};
+    uint64_t hostBytes = 0;        ///< bytes the host read and wrote (each byte counted once)
+    uint64_t offloadedBytes = 0;   ///< bytes the device copied
+    double wallSeconds = 0;
+    double cpuUserSeconds = 0;     ///< getrusage(RUSAGE_THREAD) summed over the job's threads
+    double cpuSystemSeconds = 0;
+    std::optional<VerifyResult> verify; ///< present when CopyOptions::verify and the copy succeeded
+    std::vector<std::string> warnings;  ///< e.g. a cache drop that failed on one layer
+
+    bool ok() const { return status.has_value(); }
+    bool cancelled() const { return !status && status.error().code == Errc::Cancelled; }
+};
+
+/// Which side of a copy an endpoint is.
+enum class EndpointRole { Source, Destination };
+
+/// Opens a copy endpoint (the user's volume node or file) for read/write copying and
+/// verification. Source: read-only. Destination: write-only, O_EXCL for block devices
+/// unless `force`. `direct` asks for O_DIRECT.
+using EndpointOpener = std::function<Result<UniqueFd>(const CopyEndpoint& endpoint, EndpointRole role,
+                                                      bool direct, bool force)>;
+/// Flushes (source, before offload) or drops the cache of (destination, after offload)
+/// every layer of `device`'s stack. Returns warnings for layers that failed.
+using StackCacheHook = std::function<std::vector<std::string>(const Topology& topology, std::size_t device)>;
+
+/// How to run a copy. Defaults are for the real system; tests inject fakes.
+struct CopyOptions {
+    bool verify = false;           ///< read back both ranges with O_DIRECT and compare
+    bool force = false;            ///< allow a mounted / held destination (skips O_EXCL)
+    bool requireOffload = false;   ///< a device that declines is an error (Errc::Unsupported), no fallback
+
+    uint32_t ioBytes = 1u << 20;   ///< read/write: bytes per I/O
+    unsigned ioDepth = 4;          ///< read/write: I/Os in flight
+    unsigned offloadInFlight = 4;  ///< offload commands in flight (thread pool size)
+    std::chrono::milliseconds progressInterval{200}; ///< minimum gap between progress events
+
+    /// Transports for offload steps (not owned; must outlive the job). Null: the job makes
+    /// the real libnvme / libsgutils2 transport when the plan has such steps.
+    NvmeTransport* nvme = nullptr;
+    ScsiTransport* scsi = nullptr;
+    /// Test hooks; empty = the real system (openBlockDevice / open(2); PageCache.h).
+    EndpointOpener openEndpoint;
+    StackCacheHook flushSourceStack;
+    StackCacheHook dropDestinationCache;
+    /// Called after safety checks and opening, before any byte moves (tests use it to
+    /// observe ordering); runs on the worker thread.
+    std::function<void()> beforeCopy;
+};
+
+/// Callbacks from a running job. ALL are called on the job's worker thread (never on the
+/// thread that called start()); a UI must hop to its own thread (queued signal). They must
+/// not call wait() on the same job. Any may be empty.
+struct CopyEvents {
+    /// At most once per CopyOptions::progressInterval, and once at the end.
+    std::function<void(const CopyProgress&)> progress;
+    /// Each time a range planned for offload goes by read/write instead.
+    std::function<void(const CopyFallback&)> fallback;
+    /// Once, last, with the final result (also returned by wait()).
+    std::function<void(const CopyResult&)> done;
+};
+
+/// A running copy. start() runs safety checks, opens the endpoints, flushes the source
+/// stack when the plan offloads, executes offload steps (several in flight) and read/write
+/// extents, falls back per range when a device declines, drops the destination's cached
+/// pages, optionally verifies, and reports. Thread-safe: progress(), cancel() and wait()
+/// may be called from any thread. Destroying the handle cancels and joins.
+class CopyJob {
+public:
+    /// Starts the job on its own worker thread and returns at once. Never throws; every
+    /// failure (including safety refusals) ends up in the result's status.
+    static std::shared_ptr<CopyJob> start(std::shared_ptr<const Topology> topology, CapabilitySet caps,
+                                          CopyPlan plan, CopyOptions options, CopyEvents events);
+
+    ~CopyJob();
+    CopyJob(const CopyJob&) = delete;
+    CopyJob& operator=(const CopyJob&) = delete;
+
+    /// A consistent snapshot; cheap (takes a mutex).
+    CopyProgress progress() const;
+    /// Requests cancellation: in-flight I/Os and commands finish, nothing new starts, the
+    /// result says Errc::Cancelled and how far it got. Idempotent.
+    void cancel();
+    /// The stop source the job watches (to tie it to a parent's stop_token or a signal).
+    std::stop_source stopSource() const { return m_stop; }
+    bool finished() const;
+    /// Blocks until the job ends; returns the result (valid as long as the job handle).
+    const CopyResult& wait();
+    /// As wait(), but gives up after `timeout`; nullptr if still running.
+    const CopyResult* waitFor(std::chrono::milliseconds timeout);
+
+    const CopyPlan& plan() const { return m_plan; }
+
+private:
+    struct Private;
+    CopyJob(std::shared_ptr<const Topology> topology, CapabilitySet caps, CopyPlan plan, CopyOptions options,
+            CopyEvents events);
+    void run();
+
+    std::shared_ptr<const Topology> m_topology;
+    CapabilitySet m_caps;
+    CopyPlan m_plan;
+    CopyOptions m_options;
+    CopyEvents m_events;
+    std::stop_source m_stop;
+    std::unique_ptr<Private> d;
+
+    mutable std::mutex m_doneMutex;
+    std::condition_variable m_doneCv;
+    bool m_finished = false;
+    CopyResult m_result;
+    std::thread m_thread; ///< last member: started after everything else exists
+};
+
+/// The plan with every extent turned into ReadWrite (reason `reason`, e.g. "--no-offload")
+/// and no offload steps (FileClone / CopyFileRange extents too).
+CopyPlan withoutOffload(CopyPlan plan, const std::string& reason);
+
+} // namespace offload
