@@ -52,8 +52,10 @@ struct NvmeSourceRange {
 /// another from sdlba on the destination namespace.
 struct NvmeCopyStep {
     std::size_t ns = 0;           ///< destination namespace device (the command goes here)
+    std::size_t srcNs = 0;        ///< source namespace device (== ns unless format 2/3)
     uint64_t sdlba = 0;
     uint8_t format = 0;
+    uint32_t lbaBytes = 512;      ///< the namespaces' LBA size: blocks * lbaBytes = bytes
     std::vector<NvmeSourceRange> ranges;
     uint64_t bytes() const;
 };
