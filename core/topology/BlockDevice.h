@@ -54,6 +54,7 @@ struct ScsiDiskInfo {
 struct PartitionInfo {
     uint32_t number = 0;
     uint64_t startSector = 0; ///< in 512-byte sectors on the parent disk
+    std::string parentId;     ///< the parent disk's stableId(); Topology fills it in when empty
 };
 
 /// One device-mapper table line: a segment of the dm device, in 512-byte sectors.
