@@ -52,6 +52,7 @@ struct ScsiCopyCaps {
     std::vector<uint8_t> naaDesignator;  ///< the NAA designator's identifier bytes (8 or 16)
     uint8_t naaFormat = 0;               ///< NAA field: 5 = IEEE Registered, 6 = Registered Extended
     bool rcopKnown = false;              ///< RECEIVE COPY OPERATING PARAMETERS answered
+    bool supportsNoListId = false;       ///< RCOP byte 4 bit 0 (SNLID): LIST ID USAGE 11b allowed
     uint16_t maxCscdDescriptors = 0;
     uint16_t maxSegmentDescriptors = 0;
     uint32_t maxDescriptorListLength = 0;

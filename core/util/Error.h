@@ -40,6 +40,10 @@ struct ScsiSense {
     uint8_t asc = 0;
     uint8_t ascq = 0;
     std::optional<uint64_t> information; ///< sense INFORMATION field when valid
+    /// COMMAND-SPECIFIC INFORMATION field when the sense data carries one (fixed format
+    /// bytes 8-11, descriptor type 01h). For EXTENDED COPY with COPY ABORTED, its low 16
+    /// bits hold the number of the segment descriptor being processed (SPC-4).
+    std::optional<uint32_t> commandSpecific;
 };
 
 /// A failure with enough context for an admin to act on it.
