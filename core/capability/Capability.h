@@ -38,7 +38,8 @@ struct NvmeCopyCaps {
     uint16_t metadataBytes = 0;
     uint8_t flbas = 0;
     uint8_t dps = 0;                  ///< protection information settings
-    uint32_t mdtsBytes = 0;           ///< 0 = no limit
+    uint8_t mdts = 0;                 ///< raw MDTS: 2^mdts units of CAP.MPSMIN, 0 = no limit
+    uint32_t mdtsBytes = 0;           ///< 0 = no limit or unknown (CAP.MPSMIN is not in Identify)
     uint16_t controllerId = 0;
     std::string subsysnqn;            ///< from Identify Controller
     uint32_t maxRanges() const { return msrc + 1; }
@@ -92,6 +93,8 @@ Status parseScsiInquiry(const std::vector<uint8_t>& data, ScsiCopyCaps& caps);
 Status parseScsiDeviceIdVpd(const std::vector<uint8_t>& data, ScsiCopyCaps& caps);
 /// RECEIVE COPY OPERATING PARAMETERS (0x84/0x03) parameter data.
 Status parseScsiCopyOperatingParameters(const std::vector<uint8_t>& data, ScsiCopyCaps& caps);
+/// VPD page 0x80 (Unit Serial Number): fills caps.unitSerial.
+Status parseScsiUnitSerialVpd(const std::vector<uint8_t>& data, ScsiCopyCaps& caps);
 
 class NvmeTransport;
 class ScsiTransport;
