@@ -3,6 +3,7 @@
 
 #include "capability/Capability.h"
 #include "copy/CopyPlan.h"
+#include "copy/OffloadBackend.h"
 #include "topology/Topology.h"
 #include "transport/DeviceNode.h"
 #include "util/Error.h"
@@ -111,16 +112,22 @@ struct CopyResult {
     bool cancelled() const { return !status && status.error().code == Errc::Cancelled; }
 };
 
-/// Which side of a copy an endpoint is.
-enum class EndpointRole { Source, Destination };
+/// Which side of a copy an endpoint is, and what for.
+enum class EndpointRole {
+    Source,              ///< read-only
+    Destination,         ///< write-only (O_EXCL for block devices unless force)
+    DestinationReadBack, ///< read-only, for --verify
+};
 
 /// Opens a copy endpoint (the user's volume node or file) for read/write copying and
 /// verification. Source: read-only. Destination: write-only, O_EXCL for block devices
-/// unless `force`. `direct` asks for O_DIRECT.
+/// unless `force`; DestinationReadBack: read-only. `direct` asks for O_DIRECT.
 using EndpointOpener = std::function<Result<UniqueFd>(const CopyEndpoint& endpoint, EndpointRole role,
                                                       bool direct, bool force)>;
-/// Flushes (source, before offload) or drops the cache of (destination, after offload)
-/// every layer of `device`'s stack. Returns warnings for layers that failed.
+/// Flushes (before the first offload step: the source stack, then the destination stack,
+/// so no stale dirty page lands on the copied data later) or drops the cache of (after
+/// offload: the destination stack) every layer of `device`'s stack. Returns warnings for
+/// layers that failed. Not called for plans without offload steps.
 using StackCacheHook = std::function<std::vector<std::string>(const Topology& topology, std::size_t device)>;
 
 /// How to run a copy. Defaults are for the real system; tests inject fakes.
@@ -142,6 +149,10 @@ struct CopyOptions {
     EndpointOpener openEndpoint;
     StackCacheHook flushSourceStack;
     StackCacheHook dropDestinationCache;
+    /// Offload step runners; empty = NvmeCopyBackend / ScsiXcopyBackend over the transports
+    /// above. Called from the job's offload threads (several at once).
+    std::function<StepOutcome(const NvmeCopyStep&)> runNvmeStep;
+    std::function<StepOutcome(const XcopyStep&)> runXcopyStep;
     /// Called after safety checks and opening, before any byte moves (tests use it to
     /// observe ordering); runs on the worker thread.
     std::function<void()> beforeCopy;
@@ -190,8 +201,9 @@ public:
 
     const CopyPlan& plan() const { return m_plan; }
 
+    struct Private; ///< implementation detail (shared with the worker's helpers)
+
 private:
-    struct Private;
     CopyJob(std::shared_ptr<const Topology> topology, CapabilitySet caps, CopyPlan plan, CopyOptions options,
             CopyEvents events);
     void run();
