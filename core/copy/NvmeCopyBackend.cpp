@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "copy/OffloadBackend.h"
+#include "transport/NvmeTransport.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <string>
+
+namespace offload {
+
+namespace {
+
+StepOutcome declined(Error error, std::string reason, std::size_t unitsDone = 0)
+{
+    StepOutcome out;
+    out.kind = StepOutcome::Kind::Declined;
+    out.unitsDone = unitsDone;
+    out.reason = std::move(reason);
+    out.error = std::move(error);
+    return out;
+}
+
+StepOutcome declinedBeforeSending(const std::string& device, Errc code, const std::string& what,
+                                  const std::string& hint = {})
+{
+    Error e = Error::make(code, device, what, hint);
+    std::string reason = e.message();
+    return declined(std::move(e), std::move(reason));
+}
+
+/// Statuses with which a device says "I will not do this (part of the) copy": the rest
+/// goes by read/write. Everything else is a real error and is reported.
+bool nvmeStatusDeclines(const NvmeStatus& s)
+{
+    if (s.sct == 0) {
+        switch (s.sc) {
+        case 0x01: // Invalid Command Opcode
+        case 0x02: // Invalid Field in Command (QEMU: formats 2/3 before CDFE is set)
+        case 0x06: // Internal Error (QEMU 7.2 answers a range over MSSRL with it)
+        case 0x0B: // Invalid Namespace or Format
+            return true;
+        default:
+            return false;
+        }
+    }
+    if (s.sct == 1) {
+        switch (s.sc) {
+        case 0x83: // Command Size Limit Exceeded
+        case 0x85: // Incompatible Namespace or Format
+        case 0x86: // Fast Copy Not Possible
+        case 0x87: // Overlapping I/O Range
+        case 0x89: // Insufficient Resources
+            return true;
+        default:
+            return false;
+        }
+    }
+    return false;
+}
+
+/// errno values with which the kernel refuses the passthrough itself (nothing reached the
+/// medium); the rest (EIO, ETIMEDOUT, ENODEV, ...) are failures.
+bool errnoDeclines(int err)
+{
+    switch (err) {
+    case ENOTTY:
+    case EOPNOTSUPP:
+    case EINVAL:
+    case EACCES:
+    case EPERM:
+    case ENOSYS:
+    case ENOMEM:
+    case EAGAIN:
+    case EBUSY:
+        return true;
+    default:
+        return false;
+    }
+}
+
+std::string rangesText(std::size_t done, std::size_t total)
+{
+    return std::to_string(done) + " of " + std::to_string(total) + " source ranges copied";
+}
+
+} // namespace
+
+NvmeCopyBackend::NvmeCopyBackend(const Topology& topology, const CapabilitySet& caps, NvmeTransport& transport)
+    : m_topology(topology), m_caps(caps), m_transport(transport)
+{
+}
+
+std::optional<StepOutcome> NvmeCopyBackend::precheck(const NvmeCopyStep& step) const
+{
+    if (step.ns >= m_topology.size())
+        return declinedBeforeSending({}, Errc::Internal,
+                                     "NVMe Copy step names device #" + std::to_string(step.ns) +
+                                         ", which is not in the topology");
+    const BlockDevice& ns = m_topology.at(step.ns);
+    const std::string label = ns.label();
+    // The data-safety rule: passthrough LBAs are namespace-absolute, so a command sent to a
+    // partition or dm node would land at the wrong place. Only the leaf namespace is accepted.
+    if (ns.kind != DeviceKind::NvmeNamespace || !ns.isLeaf() || !ns.nvme || ns.nvme->nsid == 0)
+        return declinedBeforeSending(label, Errc::Unsupported,
+                                     std::string("refusing to send NVMe Copy: ") + toString(ns.kind) +
+                                         " node, not an NVMe namespace leaf",
+                                     "the planner must address the namespace below it with translated LBAs");
+    if (step.srcNs >= m_topology.size())
+        return declinedBeforeSending(label, Errc::Internal,
+                                     "NVMe Copy step names source device #" + std::to_string(step.srcNs) +
+                                         ", which is not in the topology");
+    const BlockDevice& src = m_topology.at(step.srcNs);
+    if (src.kind != DeviceKind::NvmeNamespace || !src.isLeaf() || !src.nvme || src.nvme->nsid == 0)
+        return declinedBeforeSending(src.label(), Errc::Unsupported,
+                                     std::string("NVMe Copy source is a ") + toString(src.kind) +
+                                         " node, not an NVMe namespace leaf");
+
+    if (step.ns >= m_caps.devices.size() || !m_caps.at(step.ns).nvme ||
+        m_caps.at(step.ns).status != ProbeStatus::Ok)
+        return declinedBeforeSending(label, Errc::Unsupported,
+                                     "NVMe Copy capabilities were not probed for this namespace",
+                                     "run as root so offloadcp can read Identify data");
+    const NvmeCopyCaps& caps = *m_caps.at(step.ns).nvme;
+    if (!caps.copy)
+        return declinedBeforeSending(label, Errc::Unsupported,
+                                     "the controller does not support Copy (ONCS bit 8 is clear)");
+    if (!caps.supportsFormat(step.format))
+        return declinedBeforeSending(label, Errc::Unsupported,
+                                     "the controller does not support copy descriptor format " +
+                                         std::to_string(step.format) + " (OCFS " + std::to_string(caps.ocfs) + ")");
+    if (caps.mssrl == 0 || caps.mcl == 0)
+        return declinedBeforeSending(label, Errc::Unsupported,
+                                     "the namespace reports a copy limit of 0 (MSSRL " + std::to_string(caps.mssrl) +
+                                         ", MCL " + std::to_string(caps.mcl) + ")");
+    if (caps.lbaBytes == 0 || caps.lbaBytes != ns.logicalBlockSize || step.lbaBytes != caps.lbaBytes)
+        return declinedBeforeSending(label, Errc::Unsupported,
+                                     "LBA sizes disagree (Identify " + std::to_string(caps.lbaBytes) + ", kernel " +
+                                         std::to_string(ns.logicalBlockSize) + ", step " +
+                                         std::to_string(step.lbaBytes) + " bytes)");
+    if (step.ranges.empty())
+        return declinedBeforeSending(label, Errc::Internal, "NVMe Copy step has no source ranges");
+    const std::size_t maxRanges = std::min<std::size_t>(caps.maxRanges(), 256);
+    if (step.ranges.size() > maxRanges)
+        return declinedBeforeSending(label, Errc::Unsupported,
+                                     std::to_string(step.ranges.size()) + " source ranges exceed the limit of " +
+                                         std::to_string(maxRanges) + " (MSRC " + std::to_string(caps.msrc) +
+                                         ", 0's based)");
+
+    const uint32_t nsid = ns.nvme->nsid;
+    const bool crossNamespace = step.format >= 2;
+    if (!crossNamespace && step.srcNs != step.ns)
+        return declinedBeforeSending(label, Errc::Internal,
+                                     "format " + std::to_string(step.format) +
+                                         " copies within one namespace, but the source is " + src.label());
+    if (src.logicalBlockSize != ns.logicalBlockSize)
+        return declinedBeforeSending(label, Errc::Unsupported,
+                                     "source and destination LBA sizes differ (" +
+                                         std::to_string(src.logicalBlockSize) + " and " +
+                                         std::to_string(ns.logicalBlockSize) + " bytes)");
+    const uint64_t dstBlocks = ns.sizeBytes / caps.lbaBytes;
+    const uint64_t srcBlocks = src.sizeBytes / caps.lbaBytes;
+    bool mixesDestination = false;
+    bool mixesOthers = false;
+    uint64_t total = 0;
+    for (std::size_t i = 0; i < step.ranges.size(); ++i) {
+        const NvmeSourceRange& r = step.ranges[i];
+        const std::string which = "source range " + std::to_string(i);
+        if (r.blocks == 0)
+            return declinedBeforeSending(label, Errc::Internal, which + " has 0 blocks");
+        if (r.blocks > caps.mssrl || r.blocks > 65536)
+            return declinedBeforeSending(label, Errc::Unsupported,
+                                         which + ": " + std::to_string(r.blocks) + " blocks exceed MSSRL " +
+                                             std::to_string(caps.mssrl));
+        total += r.blocks;
+        if (crossNamespace) {
+            if (r.snsid != src.nvme->nsid)
+                return declinedBeforeSending(label, Errc::Internal,
+                                             which + ": SNSID " + std::to_string(r.snsid) +
+                                                 " is not the source namespace's nsid " +
+                                                 std::to_string(src.nvme->nsid));
+            (r.snsid == nsid ? mixesDestination : mixesOthers) = true;
+        } else if (r.snsid != 0 && r.snsid != nsid) {
+            return declinedBeforeSending(label, Errc::Internal,
+                                         which + ": SNSID " + std::to_string(r.snsid) + " in format " +
+                                             std::to_string(step.format) + ", which copies within nsid " +
+                                             std::to_string(nsid));
+        }
+        if (r.slba > srcBlocks || r.blocks > srcBlocks - r.slba)
+            return declinedBeforeSending(src.label(), Errc::Internal,
+                                         which + " (LBA " + std::to_string(r.slba) + ", " + std::to_string(r.blocks) +
+                                             " blocks) lies beyond the namespace's " + std::to_string(srcBlocks) +
+                                             " blocks");
+    }
+    if (mixesDestination && mixesOthers)
+        return declinedBeforeSending(label, Errc::Unsupported,
+                                     "a cross-namespace command mixes the destination namespace with others "
+                                     "(QEMU 10.0 reads such ranges from the wrong namespace)");
+    if (total > caps.mcl)
+        return declinedBeforeSending(label, Errc::Unsupported,
+                                     std::to_string(total) + " blocks exceed MCL " + std::to_string(caps.mcl));
+    if (step.sdlba > dstBlocks || total > dstBlocks - step.sdlba)
+        return declinedBeforeSending(label, Errc::Internal,
+                                     "destination LBAs " + std::to_string(step.sdlba) + "+" + std::to_string(total) +
+                                         " lie beyond the namespace's " + std::to_string(dstBlocks) + " blocks");
+    return std::nullopt;
+}
+
+StepOutcome NvmeCopyBackend::run(const NvmeCopyStep& step)
+{
+    if (auto refused = precheck(step))
+        return *refused;
+    const BlockDevice& ns = m_topology.at(step.ns);
+    const std::string label = ns.label();
+    auto command = encodeNvmeCopy(ns.nvme->nsid, step);
+    if (!command) {
+        Error e = command.error();
+        e.device = label;
+        std::string reason = e.message();
+        return declined(std::move(e), std::move(reason));
+    }
+
+    Status sent = m_transport.copy(ns, *command);
+    const std::size_t count = step.ranges.size();
+    if (sent) {
+        StepOutcome out;
+        out.kind = StepOutcome::Kind::Done;
+        out.unitsDone = count;
+        return out;
+    }
+
+    Error e = sent.error();
+    if (e.device.empty())
+        e.device = label;
+
+    if (e.code == Errc::NvmeStatus && e.nvme) {
+        const NvmeStatus& s = *e.nvme;
+        // DW0: the lowest-numbered source range that was not copied. Trust it only when it
+        // names one of our ranges; an Invalid Opcode means the command never ran.
+        std::size_t done = s.dw0 < count ? s.dw0 : 0;
+        std::string note;
+        if (s.dw0 >= count)
+            note = " (completion DW0 " + std::to_string(s.dw0) + " names no range: assuming none was copied)";
+        if (s.sct == 0 && s.sc == 0x01)
+            done = 0;
+        if (nvmeStatusDeclines(s)) {
+            std::string reason = label + " declined NVMe Copy: " + describeNvmeStatus(s) + "; " +
+                                 rangesText(done, count) + note;
+            return declined(std::move(e), std::move(reason), done);
+        }
+        // A real error: say where. Reads fail on the source range, writes on the destination.
+        const NvmeSourceRange& failing = step.ranges[done];
+        uint64_t dstLba = step.sdlba;
+        for (std::size_t i = 0; i < done; ++i)
+            dstLba += step.ranges[i].blocks;
+        const bool writeSide = s.sct == 2 && s.sc == 0x80; // Write Fault
+        e.lba = writeSide ? dstLba : failing.slba;
+        e.what = "NVMe Copy failed in source range " + std::to_string(done) + " (source LBA " +
+                 std::to_string(failing.slba) + (step.format >= 2 ? " of nsid " + std::to_string(failing.snsid) : "") +
+                 ", " + std::to_string(failing.blocks) + " blocks, to destination LBA " + std::to_string(dstLba) +
+                 "); " + rangesText(done, count) + note;
+        StepOutcome out;
+        out.kind = StepOutcome::Kind::Failed;
+        out.unitsDone = done;
+        out.reason = e.message();
+        out.error = std::move(e);
+        return out;
+    }
+
+    const bool errnoRefusal = e.sysErrno != 0 && errnoDeclines(e.sysErrno);
+    const bool refusal = errnoRefusal || (e.sysErrno == 0 && (e.code == Errc::Unsupported ||
+                                                              e.code == Errc::PermissionDenied ||
+                                                              e.code == Errc::InvalidArgument ||
+                                                              e.code == Errc::Busy));
+    if (refusal) {
+        std::string reason = "NVMe Copy passthrough refused: " + e.message();
+        return declined(std::move(e), std::move(reason));
+    }
+    StepOutcome out;
+    out.kind = StepOutcome::Kind::Failed;
+    out.unitsDone = 0;
+    if (!e.lba)
+        e.lba = step.sdlba;
+    out.reason = e.message();
+    out.error = std::move(e);
+    return out;
+}
+
+} // namespace offload
