@@ -105,7 +105,10 @@ public:
     {
         BlockDevice dev = base(name, {m_devices[disk].devnum.major, m_devices[disk].devnum.minor + 100 + number},
                                DeviceKind::Partition, sizeBytes, m_devices[disk].logicalBlockSize);
-        dev.partition = PartitionInfo{number, startSector};
+        PartitionInfo info;
+        info.number = number;
+        info.startSector = startSector;
+        dev.partition = info;
         dev.lowers = {disk};
         return add(std::move(dev), {});
     }
