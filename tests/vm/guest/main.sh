@@ -19,6 +19,7 @@ done
 modprobe brd rd_nr=2 rd_size=65536
 grep -q " /sys/kernel/config " /proc/mounts || mount -t configfs none /sys/kernel/config
 ip link set lo up
+echo "LAB: modules loaded at $(cut -d' ' -f1 /proc/uptime)s"
 # devices probe asynchronously: wait until the NVMe namespaces and virtio disks are there
 i=0; while [ $i -lt 50 ]; do
     [ "$(ls -d /sys/block/nvme*n* 2>/dev/null | grep -vc 'c[0-9]*n')" -ge 5 ] && [ "$(ls -d /sys/block/vd* 2>/dev/null | wc -l)" -ge 5 ] && break
@@ -39,6 +40,7 @@ NS_B1=$(ns_dev "$CTRL_B" 1); NS_4K=$(ns_dev "$CTRL_B" 2); NS_PT=$(ns_dev "$CTRL_
 VD_PLAIN=$(vd_by_serial PLAINVIRT); VD_RESULTS=$(vd_by_serial LABRESULTS)
 VD_LIOA=$(vd_by_serial LIOBACKA); VD_LIOB=$(vd_by_serial LIOBACKB); VD_LIOC=$(vd_by_serial LIOBACKC)
 
+echo "LAB: NVMe and virtio devices there at $(cut -d' ' -f1 /proc/uptime)s"
 # boot 2 reads what boot 1 left on the results disk (for the renamed-devices check)
 [ -n "$VD_RESULTS" ] && [ "$LAB_BOOT" != 1 ] && tar -xf "$VD_RESULTS" -C /run/lab/prev 2>/dev/null
 
@@ -71,12 +73,22 @@ if [ -d $T ] || [ -d /sys/module/target_core_mod ]; then
     fi
     i=0; while [ $i -lt 30 ] && [ "$(ls -d /sys/block/sd* 2>/dev/null | wc -l)" -lt 5 ]; do sleep 0.2; i=$((i+1)); done
 fi
-sd_by_serial() { for b in /sys/block/sd*; do sg_inq -p 0x80 /dev/${b##*/} 2>/dev/null | grep -q "$1\$" && { echo /dev/${b##*/}; return; }; done; }
+echo "LAB: LIO LUNs there at $(cut -d' ' -f1 /proc/uptime)s"
+# unit serial of each SCSI disk from VPD page 0x80 as the kernel caches it (4-byte header, then the serial)
+for b in /sys/block/sd*; do
+    if [ -e $b/device/vpd_pg80 ]; then echo "${b##*/} $(tail -c +5 $b/device/vpd_pg80 | tr -d '\000 ')"
+    else echo "${b##*/} $(sg_inq -p 0x80 /dev/${b##*/} 2>/dev/null | sed -n 's/.*Unit serial number: *//p')"; fi
+done > /tmp/sd-serials
+sd_by_serial() { awk -v s="$1" '$2 == s {print "/dev/" $1; exit}' /tmp/sd-serials; }
 SD_T1A=$(sd_by_serial c0de0a01); SD_T1B=$(sd_by_serial c0de0a02); SD_T1F=$(sd_by_serial c0de0a03)
 SD_T1N=$(sd_by_serial c0de0a04); SD_T2C=$(sd_by_serial c0de0b01)
 # tools that resolve devices through udev's /dev/block/MAJ:MIN links (sg_xcopy): there is no udev
 mkdir -p /dev/block /dev/char
-for d in /sys/dev/block/* /sys/dev/char/*; do t=${d%/*}; t=${t##*/}; n=$(sed -n 's/^DEVNAME=//p' $d/uevent); [ -n "$n" ] && ln -sf ../$n /dev/$t/${d##*/}; done
+for d in /sys/dev/block/* /sys/dev/char/*; do
+    t=${d%/*}; t=${t##*/}; n=
+    while IFS== read -r k v; do [ "$k" = DEVNAME ] && n=$v; done < $d/uevent
+    case $t:$n in block:?*|char:sg*|char:ng*|char:nvme*) ln -sf ../$n /dev/$t/${d##*/};; esac
+done
 # the first command after LUN creation gets a unit attention: eat it here
 for s in $SD_T1A $SD_T1B $SD_T1F $SD_T1N $SD_T2C; do sg_inq $s >/dev/null 2>&1; sg_inq $s >/dev/null 2>&1; done
 
@@ -93,6 +105,7 @@ cp /run/lab/env /run/lab/out/env.txt
   echo "== nvme list"; nvme list 2>&1; echo "== dmesg"; dmesg | tail -80; } > /run/lab/out/devices.txt 2>&1
 command -v offloadcp >/dev/null && echo "LAB: $(offloadcp --version 2>&1 | head -1)"
 
+echo "LAB: setup done at $(cut -d' ' -f1 /proc/uptime)s"
 # ---- scenarios ----------------------------------------------------------------------------
 NP=0; NF=0; NS=0
 for s in /lab/scenarios/*.sh; do
