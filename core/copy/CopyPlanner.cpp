@@ -516,6 +516,19 @@ Status validate(const Topology& topology, const CopyRequest& request, CopyPlan& 
                                                    " is built on the destination: writing it would "
                                                    "overwrite the source",
                                                "choose a destination that does not hold the source"));
+    } else if (src.device || dst.device) {
+        // A regular file that backs a loop device of the other side: one write changes the other.
+        const CopyEndpoint& file = src.device ? dst : src;
+        const CopyEndpoint& device = src.device ? src : dst;
+        for (std::size_t leaf : topology.leavesOf(*device.device)) {
+            const BlockDevice& dev = topology.at(leaf);
+            if (dev.loop && !file.file.empty() && dev.loop->backingFile == file.file.string())
+                return std::unexpected(Error::make(
+                    Errc::InvalidArgument, endpointName(topology, device),
+                    "the file " + file.file.string() + " backs " + dev.name + ", which " +
+                        endpointName(topology, device) + " is built on: the copy would write into its own source",
+                    "copy to a different file or device"));
+        }
     } else if (!src.device && !dst.device && src.file == dst.file &&
                rangesOverlap(request.srcOffset, request.dstOffset, plan.length)) {
         return std::unexpected(Error::make(Errc::InvalidArgument, srcName,

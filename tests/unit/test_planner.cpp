@@ -735,6 +735,27 @@ private slots:
         QVERIFY(!planCopy(topo, lab.capabilities(), request));
     }
 
+    void loopBackingFileIsNotItsOwnCopy()
+    {
+        PlannerLab lab;
+        const auto loop = lab.loop("loop0", 1 * GiB); // backed by /var/tmp/loop0.img
+        const auto lv = lab.linear("on-loop", loop, 0, 2048);
+        const Topology topo = lab.topology();
+        CopyRequest request;
+        request.source.file = "/var/tmp/loop0.img";
+        request.source.sizeBytes = 1 * GiB;
+        request.destination = deviceEndpoint(topo, lv);
+        request.length = 1 * MiB;
+        const auto plan = planCopy(topo, lab.capabilities(), request);
+        QVERIFY(!plan);
+        QVERIFY2(plan.error().what.find("backs loop0") != std::string::npos, plan.error().what.c_str());
+        std::swap(request.source, request.destination);
+        QVERIFY(!planCopy(topo, lab.capabilities(), request));
+        std::swap(request.source, request.destination);
+        request.source.file = "/var/tmp/other.img";
+        QVERIFY(planCopy(topo, lab.capabilities(), request));
+    }
+
     // ---- CopyPlan -----------------------------------------------------------------------
     void planTotals()
     {

@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "copy/EndpointResolver.h"
+
+#include "copy/CopyPlanner.h"
+
+#include <cerrno>
+#include <filesystem>
+#include <sys/stat.h>
+
+namespace offload {
+
+namespace {
+
+const char* roleName(EndpointRole role)
+{
+    return role == EndpointRole::Source ? "source" : "destination";
+}
+
+Result<CopyEndpoint> fileEndpoint(const std::string& spec, const struct stat& st)
+{
+    CopyEndpoint endpoint;
+    std::error_code ec;
+    endpoint.file = std::filesystem::canonical(spec, ec);
+    if (ec)
+        endpoint.file = std::filesystem::absolute(spec);
+    endpoint.sizeBytes = static_cast<uint64_t>(st.st_size);
+    endpoint.blockSize = 512;
+    endpoint.label = spec;
+    return endpoint;
+}
+
+} // namespace
+
+Result<CopyEndpoint> resolveEndpoint(const Topology& topology, const std::string& spec, EndpointRole role)
+{
+    const std::string hint = "give a /dev path, a kernel name (nvme0n1), a dm name or a stable id as listed by "
+                             "`offloadcp report --long`, or a regular file";
+    if (spec.empty())
+        return std::unexpected(Error::make(Errc::InvalidArgument, {}, std::string("empty ") + roleName(role), hint));
+    const bool isPath = spec.find('/') != std::string::npos;
+    if (!isPath) {
+        if (const BlockDevice* device = topology.find(spec))
+            return deviceEndpoint(topology, device->index);
+    }
+
+    struct stat st {};
+    if (::stat(spec.c_str(), &st) == 0) {
+        if (S_ISREG(st.st_mode))
+            return fileEndpoint(spec, st);
+        if (S_ISBLK(st.st_mode)) {
+            if (const BlockDevice* device = topology.find(spec))
+                return deviceEndpoint(topology, device->index);
+            return std::unexpected(Error::make(Errc::NotFound, spec,
+                                               "this block device (" + DevNum::fromDevT(st.st_rdev).str() +
+                                                   ") is not in the scanned topology",
+                                               "it may have just appeared: run the command again"));
+        }
+        if (S_ISDIR(st.st_mode))
+            return std::unexpected(Error::make(Errc::InvalidArgument, spec,
+                                               std::string("the ") + roleName(role) + " is a directory", hint));
+        if (const BlockDevice* device = topology.find(spec))
+            return deviceEndpoint(topology, device->index);
+        return std::unexpected(Error::make(Errc::InvalidArgument, spec,
+                                           std::string("the ") + roleName(role) +
+                                               " is neither a block device nor a regular file",
+                                           hint));
+    }
+    const int statErrno = errno;
+    // Not on this file system: a device of the snapshot (a fixture, or a name like /dev/mapper/x).
+    if (const BlockDevice* device = topology.find(spec))
+        return deviceEndpoint(topology, device->index);
+    if (statErrno == EACCES)
+        return std::unexpected(Error::sys(statErrno, spec, "cannot look up the " + std::string(roleName(role)),
+                                          "check the permissions of its directory"));
+
+    const std::filesystem::path path = std::filesystem::absolute(spec);
+    const bool underDev = path.string().starts_with("/dev/");
+    std::error_code ec;
+    if (role == EndpointRole::Destination && !underDev && std::filesystem::is_directory(path.parent_path(), ec)) {
+        CopyEndpoint endpoint;
+        endpoint.file = path.lexically_normal();
+        endpoint.sizeBytes = 0;
+        endpoint.label = spec + " (new file)";
+        return endpoint;
+    }
+    return std::unexpected(Error::make(Errc::NotFound, spec,
+                                       std::string("no block device or file by this name (") + roleName(role) + ")",
+                                       hint));
+}
+
+} // namespace offload

@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#pragma once
+
+#include "copy/CopyPlan.h"
+#include "topology/Topology.h"
+#include "util/Error.h"
+
+#include <string>
+
+namespace offload {
+
+enum class EndpointRole { Source, Destination };
+
+/// Resolves SRC or DST as a user typed it into a copy endpoint:
+/// - a block device of `topology`: /dev path (or a symlink to one), kernel name, dm name,
+///   major:minor or stable id (see Topology::find); size and block size come from the topology;
+/// - a regular file (path); its size is read with stat;
+/// - for the destination only: a path that does not exist yet, outside /dev, whose directory
+///   exists (a new file; size 0).
+/// A bare name (no '/') is looked up as a device first, then as a file in the working directory.
+/// Reads the file system with stat only; opens nothing. Errors: NotFound (nothing by that
+/// name), InvalidArgument (a directory, a character device, a block device missing from the
+/// snapshot), each saying what to give instead.
+Result<CopyEndpoint> resolveEndpoint(const Topology& topology, const std::string& spec, EndpointRole role);
+
+} // namespace offload
