@@ -478,6 +478,10 @@ Status validate(const Topology& topology, const CopyRequest& request, CopyPlan& 
                 num(dst.sizeBytes) + " bytes)",
             "use a larger destination, or shorten --length or lower --dst-offset"));
 
+    if (dst.device && topology.at(*dst.device).readOnly)
+        return std::unexpected(Error::make(Errc::InvalidArgument, dstName, "the destination is read-only",
+                                           "make it writable (blockdev --setrw) or choose another destination"));
+
     if (src.device || dst.device) {
         const uint32_t block = std::max(src.blockSize, dst.blockSize);
         const std::string blockOwner = src.blockSize >= dst.blockSize ? srcName : dstName;

@@ -672,6 +672,20 @@ private slots:
         QVERIFY(up.error().what.find("is built on the destination") != std::string::npos);
     }
 
+    void readOnlyDestinationIsRefused()
+    {
+        PlannerLab lab;
+        const auto ns = lab.nvme("nvme0n1", 1, 1 * GiB, qemuNvmeCaps());
+        const auto lv = lab.linear("snapshot", ns, 2048, 2048);
+        const auto other = lab.nvme("nvme0n2", 2, 1 * GiB, qemuNvmeCaps());
+        lab.device(lv).readOnly = true;
+        const auto plan = lab.plan(other, lv, 0, 0, 1 * MiB);
+        QVERIFY(!plan);
+        QCOMPARE(str(plan.error().device), QStringLiteral("snapshot"));
+        QVERIFY(plan.error().what.find("read-only") != std::string::npos);
+        QVERIFY(lab.plan(lv, other, 0, 0, 1 * MiB)); // reading it is fine
+    }
+
     void dmErrorInTheRangeIsRefused()
     {
         PlannerLab lab;
