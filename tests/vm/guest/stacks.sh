@@ -12,6 +12,8 @@
 #   lab_mix   linear NS_LARGE@262144 (32768) then SD_T1A@0 (32768)  (across NVMe and SCSI)
 #   lab_plin  linear on partition NS_B1 p2, offset 1024, 32768 long (dm on a partition)
 #   lab_slin  linear SD_T1A@65536 (32768) then SD_T1B p1@0 (32768)  (two LUNs of one target)
+#   lab_xstr  striped 2 x 128 sectors over SD_T1A@32768 and SD_T2C@0, 65536 long (two targets)
+# Every leaf's last 4 KiB is reserved for 05-stable-ids' marker.
 
 # le32 VALUE: 4 little-endian bytes
 le32() { printf "\\$(printf %03o $(($1 & 255)))\\$(printf %03o $((($1 >> 8) & 255)))\\$(printf %03o $((($1 >> 16) & 255)))\\$(printf %03o $((($1 >> 24) & 255)))"; }
@@ -46,9 +48,10 @@ stacks_build() {
     printf '0 32768 linear %s 262144\n32768 32768 linear %s 0\n' "$NS_LARGE" "$SD_T1A" | dmsetup create lab_mix
     dmsetup create lab_plin --table "0 32768 linear $NS_B1P2 1024"
     printf '0 32768 linear %s 65536\n32768 32768 linear %s 0\n' "$SD_T1A" "$SD_T1BP1" | dmsetup create lab_slin
+    dmsetup create lab_xstr --table "0 65536 striped 2 128 $SD_T1A 32768 $SD_T2C 0"
     {
         echo "NS_B1P1=$NS_B1P1"; echo "NS_B1P2=$NS_B1P2"; echo "SD_T1BP1=$SD_T1BP1"
-        for m in lab_lin lab_lin2 lab_str lab_cryptbase lab_crypt lab_mix lab_plin lab_slin; do
+        for m in lab_lin lab_lin2 lab_str lab_cryptbase lab_crypt lab_mix lab_plin lab_slin lab_xstr; do
             echo "DM_$(echo ${m#lab_} | tr a-z A-Z)=/dev/$(dmsetup info -c --noheadings -o blkdevname $m)"
         done
     } > /run/lab/stacks-built

@@ -4,7 +4,7 @@
 # them as documented: partition starts, dm tables, holders/slaves links.
 . /lab/stacks.sh
 stacks_build; stacks_env
-for v in NS_B1P1 NS_B1P2 SD_T1BP1 DM_LIN DM_LIN2 DM_STR DM_CRYPT DM_MIX DM_PLIN DM_SLIN; do
+for v in NS_B1P1 NS_B1P2 SD_T1BP1 DM_LIN DM_LIN2 DM_STR DM_CRYPT DM_MIX DM_PLIN DM_SLIN DM_XSTR; do
     eval "val=\$$v"; check "$v exists ($val)" [ -b "$val" ]
 done
 expect_eq "NS_B1 p2 start" "$(cat /sys/class/block/${NS_B1P2##*/}/start)" 34816
