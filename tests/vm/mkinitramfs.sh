@@ -28,7 +28,7 @@ copy_with_libs() { # FILE [DEST]: copies FILE (to DEST, default the same path) a
     done
 }
 TOOLS="/usr/sbin/nvme /usr/bin/sg_xcopy /usr/bin/sg_inq /usr/bin/sg_vpd /usr/bin/sg_readcap
-       /usr/bin/sg_raw /usr/bin/sg_copy_results /usr/bin/sg_map /usr/bin/ddpt /usr/sbin/dmsetup
+       /usr/bin/sg_raw /usr/bin/sg_copy_results /usr/bin/sg_map /usr/bin/sg_turs /usr/bin/ddpt /usr/sbin/dmsetup
        /usr/sbin/cryptsetup /usr/bin/kmod /usr/bin/dd /usr/bin/cmp /usr/bin/md5sum /usr/sbin/losetup
        /usr/sbin/blockdev /usr/bin/jq /usr/bin/stat"
 for b in $TOOLS; do

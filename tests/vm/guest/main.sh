@@ -89,8 +89,9 @@ for d in /sys/dev/block/* /sys/dev/char/*; do
     while IFS== read -r k v; do [ "$k" = DEVNAME ] && n=$v; done < $d/uevent
     case $t:$n in block:?*|char:sg*|char:ng*|char:nvme*) ln -sf ../$n /dev/$t/${d##*/};; esac
 done
-# the first command after LUN creation gets a unit attention: eat it here
-for s in $SD_T1A $SD_T1B $SD_T1F $SD_T1N $SD_T2C; do sg_inq $s >/dev/null 2>&1; sg_inq $s >/dev/null 2>&1; done
+# LUN creation leaves a REPORTED LUNS DATA HAS CHANGED unit attention on every LUN (INQUIRY
+# does not clear it): TEST UNIT READY twice, as udev's scans would on a normal system
+for s in $SD_T1A $SD_T1B $SD_T1F $SD_T1N $SD_T2C; do sg_turs $s >/dev/null 2>&1; sg_turs $s >/dev/null 2>&1; done
 
 {
     for v in LAB_BOOT LAB_KERNEL LAB_QEMU CTRL_A CTRL_B CTRL_P NS_SMALL NS_LARGE NS_ZONED NS_B1 NS_4K NS_PT \

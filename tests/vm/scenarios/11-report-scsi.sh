@@ -5,11 +5,11 @@
 # sg3_utils), and "no offload" with the reason for the LUN with emulate_3pc=0 and for the
 # plain virtio disk.
 . /lab/report.sh
-R=/tmp/report.json
-report_json $R || exit 1
 # ground truth from sg_copy_results --params (RECEIVE COPY OPERATING PARAMETERS)
 rcop() { sg_copy_results --params "$1" 2>/dev/null | sed -n "s/.*$2[^:]*: *\([0-9]*\).*/\1/p" | head -1; }
 sg_copy_results --params $SD_T1A > "$ART/rcop-T1A.txt" 2>&1
+R=/tmp/report.json
+report_json $R || exit 1
 for v in SD_T1A SD_T1B SD_T1F SD_T2C; do
     eval "dev=\$$v"; k=${dev##*/}
     rep_has $R $k || { fail "$v ($k) is not in the report"; continue; }
@@ -17,7 +17,7 @@ for v in SD_T1A SD_T1B SD_T1F SD_T2C; do
     expect_eq "$v 3PC" "$(rep_get $R $k .capability.three_pc)" true
     # the NAA designator is what the kernel shows as the wwid (naa.<hex>)
     expect_eq "$v NAA designator = sysfs wwid" "naa.$(rep_get $R $k .capability.naa_designator)" "$(cat /sys/block/$k/device/wwid | tr A-F a-f)"
-    expect_eq "$v max CSCD descriptors (LIO: 2) = sg_copy_results" "$(rep_get $R $k .limits.max_cscd_descriptors)" "$(rcop $dev 'Maximum CSCD descriptor count')"
+    expect_eq "$v max CSCD descriptors (LIO: 2) = sg_copy_results" "$(rep_get $R $k .limits.max_cscd_descriptors)" "$(rcop $dev 'Maximum target descriptor count')"
     expect_eq "$v max segment descriptors (LIO: 1) = sg_copy_results" "$(rep_get $R $k .limits.max_segment_descriptors)" "$(rcop $dev 'Maximum segment descriptor count')"
     expect_eq "$v max segment length = sg_copy_results" "$(rep_get $R $k .limits.max_segment_length)" "$(rcop $dev 'Maximum segment length')"
     expect_eq "$v verdict" "$(rep_get $R $k .verdict)" full
