@@ -492,6 +492,16 @@ private slots:
         QVERIFY2(plan, plan ? "" : plan.error().message().c_str());
         QCOMPARE(plan->extents[0].method, CopyMethod::ReadWrite);
         QCOMPARE(str(plan->extents[0].reason), QStringLiteral("misaligned to 4096-byte LBA on nvme0n1"));
+
+        // Only the source side misaligned: an aligned partition as the destination.
+        const auto p2 = lab.partition("nvme0n1p2", ns, 2, 4096 * 1024, 1 * GiB);
+        const auto one = lab.plan(p1, p2, 0, 0, 1 * MiB);
+        QVERIFY(one);
+        QCOMPARE(one->extents[0].method, CopyMethod::ReadWrite);
+        QCOMPARE(str(one->extents[0].reason), QStringLiteral("misaligned to 4096-byte LBA on nvme0n1"));
+        const auto aligned = lab.plan(p2, p2, 0, 512 * MiB, 1 * MiB);
+        QVERIFY(aligned);
+        QCOMPARE(aligned->extents[0].method, CopyMethod::NvmeCopy);
     }
 
     void differentBlockSizesFallBack()
