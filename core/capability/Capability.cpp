@@ -214,7 +214,7 @@ Status parseScsiDeviceIdVpd(const std::vector<uint8_t>& data, ScsiCopyCaps& caps
 Status parseScsiCopyOperatingParameters(const std::vector<uint8_t>& data, ScsiCopyCaps& caps)
 {
     // SPC-4 RECEIVE COPY RESULTS, service action 03h (OPERATING PARAMETERS):
-    //  0-3 AVAILABLE DATA (n-3)        8-9 MAXIMUM CSCD DESCRIPTOR COUNT
+    //  0-3 AVAILABLE DATA (n-3)   4 bit 0 SNLID   8-9 MAXIMUM CSCD DESCRIPTOR COUNT
     // 10-11 MAXIMUM SEGMENT DESCRIPTOR COUNT   12-15 MAXIMUM DESCRIPTOR LIST LENGTH
     // 16-19 MAXIMUM SEGMENT LENGTH     20-23 MAXIMUM INLINE DATA LENGTH
     // 43 IMPLEMENTED DESCRIPTOR LIST LENGTH, 44.. the implemented descriptor type codes.
@@ -231,6 +231,7 @@ Status parseScsiCopyOperatingParameters(const std::vector<uint8_t>& data, ScsiCo
         return corrupt("RECEIVE COPY OPERATING PARAMETERS: the implemented descriptor list ("
                        + std::to_string(listLength) + " bytes) runs past the data");
 
+    caps.supportsNoListId = (data[4] & 0x01u) != 0;
     caps.maxCscdDescriptors = be16(data, 8);
     caps.maxSegmentDescriptors = be16(data, 10);
     caps.maxDescriptorListLength = be32(data, 12);

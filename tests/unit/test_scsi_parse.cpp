@@ -173,6 +173,7 @@ private slots:
         auto st = parseScsiCopyOperatingParameters(rcop(2, 1, 1024, 256u << 20, 0, {0x02, 0xe4}), caps);
         QVERIFY(st.has_value());
         QVERIFY(caps.rcopKnown);
+        QVERIFY(caps.supportsNoListId);
         QCOMPARE(caps.maxCscdDescriptors, uint16_t{2});
         QCOMPARE(caps.maxSegmentDescriptors, uint16_t{1});
         QCOMPARE(caps.maxDescriptorListLength, 1024u);
@@ -193,6 +194,12 @@ private slots:
         QCOMPARE(caps.maxSegmentLength, 0x090a0b0cu);
         QCOMPARE(caps.maxInlineData, 0x0d0e0f10u);
         QVERIFY(caps.supportedDescriptorCodes.empty());
+
+        ScsiCopyCaps other;
+        Bytes noSnlid = rcop(2, 1, 1024, 1, 0, {});
+        noSnlid[4] = 0xfe; // every bit of byte 4 but SNLID
+        QVERIFY(parseScsiCopyOperatingParameters(noSnlid, other).has_value());
+        QVERIFY(!other.supportsNoListId);
     }
 
     void truncatedOperatingParametersAreCorrupt()

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// scanSystem: the topology plus the capabilities of its devices, from the live machine or
+// from a captured fixture.
+#include "capability/Scan.h"
+#include "transport/NvmeTransport.h"
+#include "transport/ScsiTransport.h"
+
+namespace offload {
+
+namespace {
+
+/// Stands in for the device transports when the topology does not describe this machine's
+/// devices (a different sysfs root): every probe says why it was not sent.
+class NotProbedTransport final : public NvmeTransport, public ScsiTransport {
+public:
+    explicit NotProbedTransport(std::string why) : m_why(std::move(why)) {}
+
+    Result<std::vector<uint8_t>> identifyController(const BlockDevice& dev) override { return no(dev); }
+    Result<std::vector<uint8_t>> identifyNamespace(const BlockDevice& dev) override { return no(dev); }
+    Status copy(const BlockDevice& dev, const NvmeCopyCommand&) override { return std::unexpected(no(dev).error()); }
+    Result<std::vector<uint8_t>> inquiry(const BlockDevice& dev) override { return no(dev); }
+    Result<std::vector<uint8_t>> vpdPage(const BlockDevice& dev, uint8_t) override { return no(dev); }
+    Result<std::vector<uint8_t>> receiveCopyOperatingParameters(const BlockDevice& dev) override { return no(dev); }
+    Status extendedCopy(const BlockDevice& dev, const std::vector<uint8_t>&) override
+    {
+        return std::unexpected(no(dev).error());
+    }
+    Result<std::vector<uint8_t>> receiveCopyResults(const BlockDevice& dev, uint8_t, uint8_t) override
+    {
+        return no(dev);
+    }
+
+private:
+    Result<std::vector<uint8_t>> no(const BlockDevice& dev) const
+    {
+        return std::unexpected(Error::make(Errc::Unsupported, dev.name, m_why));
+    }
+    std::string m_why;
+};
+
+} // namespace
+
+Result<SystemSnapshot> scanSystem(const ScanOptions& options)
+{
+    std::unique_ptr<NvmeTransport> ownNvme;
+    std::unique_ptr<ScsiTransport> ownScsi;
+    std::unique_ptr<NotProbedTransport> notProbed;
+    Result<Topology> topology = std::unexpected(Error{});
+
+    if (!options.fixture.empty()) {
+        topology = readFixtureTopology(options.fixture);
+        if (!options.nvme)
+            ownNvme = makeFixtureNvmeTransport(options.fixture / "probe");
+        if (!options.scsi)
+            ownScsi = makeFixtureScsiTransport(options.fixture / "probe");
+    } else {
+        TopologyOptions topologyOptions;
+        const bool otherRoot = !options.sysfsRoot.empty() && options.sysfsRoot != "/sys";
+        if (otherRoot) {
+            topologyOptions.sysfsRoot = options.sysfsRoot;
+            topologyOptions.mountinfo.clear();
+            topologyOptions.swaps.clear();
+        }
+        topology = readTopology(topologyOptions);
+        if (otherRoot && (!options.nvme || !options.scsi))
+            notProbed = std::make_unique<NotProbedTransport>(
+                "not probed: the topology was read from " + options.sysfsRoot.string()
+                + ", not from this machine's devices");
+        else {
+            if (!options.nvme)
+                ownNvme = makeLibNvmeTransport();
+            if (!options.scsi)
+                ownScsi = makeSgUtilsTransport();
+        }
+    }
+    if (!topology)
+        return std::unexpected(topology.error());
+
+    NvmeTransport& nvme = options.nvme ? *options.nvme : ownNvme ? *ownNvme : *notProbed;
+    ScsiTransport& scsi = options.scsi ? *options.scsi : ownScsi ? *ownScsi : *notProbed;
+
+    SystemSnapshot snapshot;
+    snapshot.topology = std::make_shared<const Topology>(std::move(*topology));
+    snapshot.capabilities = probeCapabilities(*snapshot.topology, nvme, scsi);
+    return snapshot;
+}
+
+} // namespace offload

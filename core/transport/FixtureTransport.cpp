@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Transports that answer from a captured fixture's probe/ folder instead of a device:
+// probe/<kernel name>.<what> holds the raw bytes the device returned. A file
+// probe/<kernel name>.<what>.error holding an errno name (EACCES, EPERM, ENODEV, EIO)
+// replays a failed probe, e.g. a capture made without root.
+#include "capability/Scan.h"
+#include "transport/NvmeTransport.h"
+#include "transport/ScsiTransport.h"
+
+#include <cerrno>
+#include <fstream>
+#include <iterator>
+#include <string>
+
+namespace offload {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+int errnoByName(const std::string& name)
+{
+    if (name == "EACCES")
+        return EACCES;
+    if (name == "EPERM")
+        return EPERM;
+    if (name == "ENODEV")
+        return ENODEV;
+    if (name == "ENOENT")
+        return ENOENT;
+    return EIO;
+}
+
+Result<std::vector<uint8_t>> readProbeFile(const fs::path& dir, const BlockDevice& dev, const std::string& what)
+{
+    const fs::path file = dir / (dev.name + "." + what);
+    std::ifstream errorFile(fs::path(file) += ".error");
+    if (errorFile) {
+        std::string name;
+        errorFile >> name;
+        return std::unexpected(Error::sys(errnoByName(name), dev.name, what + " (replayed from the fixture)"));
+    }
+    std::ifstream in(file, std::ios::binary);
+    if (!in)
+        return std::unexpected(Error::make(Errc::NotFound, dev.name,
+                                           "not probed: the fixture has no " + file.filename().string()));
+    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return bytes;
+}
+
+Error refused(const BlockDevice& dev, const char* expected)
+{
+    return Error::make(Errc::InvalidArgument, dev.name,
+                       std::string("refusing passthrough: this is a ") + toString(dev.kind) + ", not " + expected);
+}
+
+class FixtureNvmeTransport final : public NvmeTransport {
+public:
+    explicit FixtureNvmeTransport(fs::path dir) : m_dir(std::move(dir)) {}
+
+    Result<std::vector<uint8_t>> identifyController(const BlockDevice& ns) override
+    {
+        if (ns.kind != DeviceKind::NvmeNamespace)
+            return std::unexpected(refused(ns, "an NVMe namespace"));
+        return readProbeFile(m_dir, ns, "id-ctrl");
+    }
+    Result<std::vector<uint8_t>> identifyNamespace(const BlockDevice& ns) override
+    {
+        if (ns.kind != DeviceKind::NvmeNamespace)
+            return std::unexpected(refused(ns, "an NVMe namespace"));
+        return readProbeFile(m_dir, ns, "id-ns");
+    }
+    Status copy(const BlockDevice& ns, const NvmeCopyCommand&) override
+    {
+        return std::unexpected(Error::make(Errc::Unsupported, ns.name, "a fixture cannot copy"));
+    }
+
+private:
+    fs::path m_dir;
+};
+
+class FixtureScsiTransport final : public ScsiTransport {
+public:
+    explicit FixtureScsiTransport(fs::path dir) : m_dir(std::move(dir)) {}
+
+    Result<std::vector<uint8_t>> inquiry(const BlockDevice& lun) override { return read(lun, "inquiry"); }
+    Result<std::vector<uint8_t>> vpdPage(const BlockDevice& lun, uint8_t page) override
+    {
+        static const char* digits = "0123456789abcdef";
+        std::string what = "vpd";
+        what += digits[page >> 4];
+        what += digits[page & 0xf];
+        return read(lun, what);
+    }
+    Result<std::vector<uint8_t>> receiveCopyOperatingParameters(const BlockDevice& lun) override
+    {
+        return read(lun, "rcop");
+    }
+    Status extendedCopy(const BlockDevice& lun, const std::vector<uint8_t>&) override
+    {
+        return std::unexpected(Error::make(Errc::Unsupported, lun.name, "a fixture cannot copy"));
+    }
+    Result<std::vector<uint8_t>> receiveCopyResults(const BlockDevice& lun, uint8_t serviceAction, uint8_t) override
+    {
+        if (serviceAction == 0x03)
+            return read(lun, "rcop");
+        return std::unexpected(Error::make(Errc::Unsupported, lun.name, "a fixture has no copy results"));
+    }
+
+private:
+    Result<std::vector<uint8_t>> read(const BlockDevice& lun, const std::string& what)
+    {
+        if (lun.kind != DeviceKind::ScsiDisk)
+            return std::unexpected(refused(lun, "a SCSI disk"));
+        return readProbeFile(m_dir, lun, what);
+    }
+
+    fs::path m_dir;
+};
+
+} // namespace
+
+std::unique_ptr<NvmeTransport> makeFixtureNvmeTransport(const std::filesystem::path& probeDir)
+{
+    return std::make_unique<FixtureNvmeTransport>(probeDir);
+}
+
+std::unique_ptr<ScsiTransport> makeFixtureScsiTransport(const std::filesystem::path& probeDir)
+{
+    return std::make_unique<FixtureScsiTransport>(probeDir);
+}
+
+} // namespace offload
