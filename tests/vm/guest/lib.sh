@@ -19,7 +19,9 @@ info() { echo "  .. $*"; }
 pass() { echo "  ok   $*"; echo "$*" >> "$SD/passes"; }
 fail() { echo "  FAIL $*"; echo "$*" >> "$SD/fails"; }
 check() { _d=$1; shift; if "$@"; then pass "$_d"; else fail "$_d"; fi; }
-expect_eq() { if [ "$2" = "$3" ]; then pass "$1 (= $3)"; else fail "$1: got '$2', want '$3'"; fi; }
+# expect_eq DESC GOT WANT: an empty WANT is never a pass (both sides empty means nothing was read)
+expect_eq() { if [ -z "$3" ]; then fail "$1: nothing to compare (got '$2', want '')"
+              elif [ "$2" = "$3" ]; then pass "$1 (= $3)"; else fail "$1: got '$2', want '$3'"; fi; }
 skip() { echo "  SKIP $*"; echo "$*" > "$SD/skip"; exit 77; }
 run() { echo "  + $*"; "$@"; }
 now() { cut -d' ' -f1 /proc/uptime; }
@@ -52,7 +54,9 @@ dm_kname() { dmsetup info -c --noheadings -o blkdevname "$1"; }
 sectors() { blockdev --getsz "$1"; }
 
 # ---- offloadcp ----------------------------------------------------------------------------
-have_cmd() { offloadcp "$1" --help >/dev/null 2>&1; }
+# have_cmd SUB: offloadcp lists SUB among its subcommands (`offloadcp X --help` is no test:
+# CLI11 prints the main help for an unknown X)
+have_cmd() { offloadcp --help 2>&1 | sed -n '/ubcommands/,$p' | grep -qE "^ +$1( |$)"; }
 # report_json FILE [ARGS...]: offloadcp report --json ARGS > FILE; fails the check when it exits
 # with anything but 0 or 8 (partial report)
 report_json() { _f=$1; shift; offloadcp report --json "$@" > "$_f" 2> "$_f.err"; _rc=$?

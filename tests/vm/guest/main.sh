@@ -13,7 +13,7 @@ mkdir -p /run/lab/out/scenarios /run/lab/state /run/lab/prev
 echo "LAB: boot $LAB_BOOT kernel $(uname -r) (lab.kernel=$LAB_KERNEL) qemu $LAB_QEMU"
 
 for m in virtio_pci virtio_blk nvme dm-mod dm-crypt configfs target_core_mod target_core_iblock \
-         target_core_file tcm_loop sd_mod sg loop nvmet nvmet-tcp nvme-tcp nvme-fabrics nvme-loop; do
+         target_core_file tcm_loop sd_mod sg loop nvmet nvmet-tcp nvme-tcp nvme-fabrics; do
     modprobe $m 2>/tmp/modprobe.err || echo "LAB: modprobe $m: $(cat /tmp/modprobe.err)"
 done
 modprobe brd rd_nr=2 rd_size=65536
