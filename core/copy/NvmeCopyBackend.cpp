@@ -24,8 +24,7 @@ StepOutcome declinedBeforeSending(const std::string& device, Errc code, const st
                                   const std::string& hint = {})
 {
     Error e = Error::make(code, device, what, hint);
-    std::string reason = e.message();
-    return declined(std::move(e), std::move(reason));
+    return declined(std::move(e), what);
 }
 
 /// Statuses with which a device says "I will not do this (part of the) copy": the rest
@@ -60,6 +59,14 @@ bool nvmeStatusDeclines(const NvmeStatus& s)
 
 /// errno values with which the kernel refuses the passthrough itself (nothing reached the
 /// medium); the rest (EIO, ETIMEDOUT, ENODEV, ...) are failures.
+/// The error's message without its device: StepOutcome::reason is shown after the
+/// device's name ("nvme0n1: Command Size Limit Exceeded ...").
+std::string withoutDevice(Error e)
+{
+    e.device.clear();
+    return e.message();
+}
+
 bool errnoDeclines(int err)
 {
     switch (err) {
@@ -215,7 +222,7 @@ StepOutcome NvmeCopyBackend::run(const NvmeCopyStep& step)
     if (!command) {
         Error e = command.error();
         e.device = label;
-        std::string reason = e.message();
+        std::string reason = withoutDevice(e);
         return declined(std::move(e), std::move(reason));
     }
 
@@ -243,7 +250,7 @@ StepOutcome NvmeCopyBackend::run(const NvmeCopyStep& step)
         if (s.sct == 0 && s.sc == 0x01)
             done = 0;
         if (nvmeStatusDeclines(s)) {
-            std::string reason = label + " declined NVMe Copy: " + describeNvmeStatus(s) + "; " +
+            std::string reason = describeNvmeStatus(s) + "; " +
                                  rangesText(done, count) + note;
             return declined(std::move(e), std::move(reason), done);
         }
@@ -261,7 +268,7 @@ StepOutcome NvmeCopyBackend::run(const NvmeCopyStep& step)
         StepOutcome out;
         out.kind = StepOutcome::Kind::Failed;
         out.unitsDone = done;
-        out.reason = e.message();
+        out.reason = withoutDevice(e);
         out.error = std::move(e);
         return out;
     }
@@ -272,7 +279,7 @@ StepOutcome NvmeCopyBackend::run(const NvmeCopyStep& step)
                                                               e.code == Errc::InvalidArgument ||
                                                               e.code == Errc::Busy));
     if (refusal) {
-        std::string reason = "NVMe Copy passthrough refused: " + e.message();
+        std::string reason = "NVMe Copy passthrough refused: " + withoutDevice(e);
         return declined(std::move(e), std::move(reason));
     }
     StepOutcome out;
@@ -280,7 +287,7 @@ StepOutcome NvmeCopyBackend::run(const NvmeCopyStep& step)
     out.unitsDone = 0;
     if (!e.lba)
         e.lba = step.sdlba;
-    out.reason = e.message();
+    out.reason = withoutDevice(e);
     out.error = std::move(e);
     return out;
 }

@@ -29,7 +29,9 @@ struct StepOutcome {
     /// Ranges (NVMe) or segments (XCOPY) [0, unitsDone) are known to be copied; the
     /// engine falls back by read/write for the rest, using their volume offsets.
     std::size_t unitsDone = 0;
-    std::string reason;          ///< for Declined: why, e.g. "Command Size Limit Exceeded (SCT 1h SC 83h)"
+    /// Why, without the device's name (callers print it after the device), e.g.
+    /// "Command Size Limit Exceeded (SCT 1h SC 83h); 2 of 4 source ranges copied".
+    std::string reason;
     std::optional<Error> error;  ///< for Declined and Failed: the device's answer
 };
 

@@ -38,8 +38,15 @@ StepOutcome declinedBeforeSending(const std::string& device, Errc code, const st
                                   const std::string& hint = {})
 {
     Error e = Error::make(code, device, what, hint);
-    std::string reason = e.message();
-    return declined(std::move(e), std::move(reason));
+    return declined(std::move(e), what);
+}
+
+/// The error's message without its device: StepOutcome::reason is shown after the
+/// device's name ("nvme0n1: Command Size Limit Exceeded ...").
+std::string withoutDevice(Error e)
+{
+    e.device.clear();
+    return e.message();
 }
 
 bool errnoDeclines(int err)
@@ -223,7 +230,7 @@ StepOutcome ScsiXcopyBackend::run(const XcopyStep& step)
         // Name the LUN the designator problem is about.
         if (e.device.empty())
             e.device = e.what.rfind("the source", 0) == 0 ? src.label() : dst.label();
-        std::string reason = e.message();
+        std::string reason = withoutDevice(e);
         return declined(std::move(e), std::move(reason));
     }
 
@@ -263,7 +270,7 @@ StepOutcome ScsiXcopyBackend::run(const XcopyStep& step)
             }
         }
         if (senseDeclines(sense)) {
-            std::string reason = issue.label() + " declined EXTENDED COPY: " + describeScsiSense(sense) + "; " +
+            std::string reason = describeScsiSense(sense) + "; " +
                                  segmentsText(done, count) + progressNote;
             return declined(std::move(e), std::move(reason), done);
         }
@@ -276,7 +283,7 @@ StepOutcome ScsiXcopyBackend::run(const XcopyStep& step)
         StepOutcome out;
         out.kind = StepOutcome::Kind::Failed;
         out.unitsDone = done;
-        out.reason = e.message();
+        out.reason = withoutDevice(e);
         out.error = std::move(e);
         return out;
     }
@@ -285,14 +292,14 @@ StepOutcome ScsiXcopyBackend::run(const XcopyStep& step)
                          (e.sysErrno == 0 && (e.code == Errc::Unsupported || e.code == Errc::PermissionDenied ||
                                               e.code == Errc::InvalidArgument || e.code == Errc::Busy));
     if (refusal) {
-        std::string reason = "EXTENDED COPY passthrough refused: " + e.message();
+        std::string reason = "EXTENDED COPY passthrough refused: " + withoutDevice(e);
         return declined(std::move(e), std::move(reason));
     }
     StepOutcome out;
     out.kind = StepOutcome::Kind::Failed;
     if (!e.lba)
         e.lba = step.segments.front().dstLba;
-    out.reason = e.message();
+    out.reason = withoutDevice(e);
     out.error = std::move(e);
     return out;
 }

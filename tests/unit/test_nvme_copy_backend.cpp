@@ -234,9 +234,12 @@ private slots:
         const StepOutcome out = backend.run(fourRanges());
         QCOMPARE(int(out.kind), int(StepOutcome::Kind::Declined));
         QCOMPARE(out.unitsDone, std::size_t(2));
-        QVERIFY2(QString::fromStdString(out.reason).contains("Command Size Limit Exceeded"), out.reason.c_str());
+        const QString reason = QString::fromStdString(out.reason);
+        QVERIFY2(reason.contains("Command Size Limit Exceeded") && reason.contains("2 of 4"), out.reason.c_str());
+        QVERIFY2(!reason.contains("nvme0n1"), out.reason.c_str()); // the caller prints the device
         QVERIFY(out.error && out.error->nvme);
         QCOMPARE(int(out.error->nvme->sc), 0x83);
+        QVERIFY(QString::fromStdString(out.error->device).contains("nvme0n1"));
         QCOMPARE(fake.copyCount(), std::size_t(1));
     }
 
