@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "copy/ReadWriteBackend.h"
+
+#include <liburing.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <sys/uio.h>
+#include <unistd.h>
+#include <vector>
+
+namespace offload {
+
+namespace {
+constexpr uint32_t kAlign = 4096;
+
+Error ioError(int err, const ReadWriteEndpoint& ep, const char* op, uint64_t offset)
+{
+    Error e = Error::sys(err, ep.label, std::string(op) + " failed at byte offset " + std::to_string(offset),
+                         "check the device's health (dmesg) and try again");
+    e.lba = offset / (ep.blockSize ? ep.blockSize : 512);
+    return e;
+}
+
+Error unexpectedEnd(const ReadWriteEndpoint& ep, uint64_t offset)
+{
+    Error e = Error::make(Errc::System, ep.label,
+                          "unexpected end of device at byte offset " + std::to_string(offset),
+                          "the device is smaller than the copy range; rescan and plan again");
+    e.sysErrno = EIO;
+    e.lba = offset / (ep.blockSize ? ep.blockSize : 512);
+    return e;
+}
+
+Error cancelledError(uint64_t done, uint64_t length)
+{
+    return Error::make(Errc::Cancelled, {},
+                       "cancelled after " + std::to_string(done) + " of " + std::to_string(length) + " bytes");
+}
+} // namespace
+
+AlignedBuffer::AlignedBuffer(std::size_t bytes)
+{
+    void* p = nullptr;
+    if (posix_memalign(&p, kAlign, std::max<std::size_t>(bytes, kAlign)) == 0) {
+        m_data = static_cast<unsigned char*>(p);
+        m_size = bytes;
+    }
+}
+
+AlignedBuffer::~AlignedBuffer()
+{
+    std::free(m_data);
+}
+
+Status preadFull(const ReadWriteEndpoint& from, void* buffer, uint64_t length, uint64_t offset)
+{
+    auto* p = static_cast<unsigned char*>(buffer);
+    uint64_t done = 0;
+    while (done < length) {
+        ssize_t n = ::pread(from.fd, p + done, length - done, static_cast<off_t>(offset + done));
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return std::unexpected(ioError(errno, from, "read", offset + done));
+        }
+        if (n == 0)
+            return std::unexpected(unexpectedEnd(from, offset + done));
+        done += static_cast<uint64_t>(n);
+    }
+    return {};
+}
+
+Status pwriteFull(const ReadWriteEndpoint& to, const void* buffer, uint64_t length, uint64_t offset)
+{
+    const auto* p = static_cast<const unsigned char*>(buffer);
+    uint64_t done = 0;
+    while (done < length) {
+        ssize_t n = ::pwrite(to.fd, p + done, length - done, static_cast<off_t>(offset + done));
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return std::unexpected(ioError(errno, to, "write", offset + done));
+        }
+        if (n == 0)
+            return std::unexpected(unexpectedEnd(to, offset + done));
+        done += static_cast<uint64_t>(n);
+    }
+    return {};
+}
+
+/// The io_uring instance and its registered buffers, one per slot.
+struct ReadWriteBackend::Ring {
+    io_uring ring{};
+    std::vector<std::unique_ptr<AlignedBuffer>> buffers;
+    bool fixedBuffers = false;
+    bool up = false;
+    ~Ring()
+    {
+        if (up)
+            io_uring_queue_exit(&ring);
+    }
+};
+
+ReadWriteBackend::ReadWriteBackend(ReadWriteEndpoint source, ReadWriteEndpoint destination, Options options)
+    : m_src(std::move(source))
+    , m_dst(std::move(destination))
+    , m_options(options)
+{
+    m_options.ioBytes = std::max<uint32_t>(uint32_t{kAlign}, m_options.ioBytes / uint32_t{kAlign} * uint32_t{kAlign});
+    m_options.depth = std::clamp(m_options.depth, 1u, 64u);
+    if (!m_options.allowIoUring) {
+        m_uringReason = "io_uring disabled";
+        return;
+    }
+    auto ring = std::make_unique<Ring>();
+    int rc = io_uring_queue_init(m_options.depth * 2, &ring->ring, 0);
+    if (rc < 0) {
+        m_uringReason = std::string("io_uring_queue_init: ") + std::strerror(-rc);
+        return;
+    }
+    ring->up = true;
+    std::vector<iovec> iov;
+    for (unsigned i = 0; i < m_options.depth; ++i) {
+        auto buffer = std::make_unique<AlignedBuffer>(m_options.ioBytes);
+        if (!*buffer) {
+            m_uringReason = "out of memory for I/O buffers";
+            return;
+        }
+        iov.push_back({buffer->data(), buffer->size()});
+        ring->buffers.push_back(std::move(buffer));
+    }
+    // Registered buffers save a page pin per I/O; not fatal when the memlock limit says no.
+    ring->fixedBuffers = io_uring_register_buffers(&ring->ring, iov.data(), static_cast<unsigned>(iov.size())) == 0;
+    m_ring = std::move(ring);
+}
+
+ReadWriteBackend::~ReadWriteBackend() = default;
+
+bool ReadWriteBackend::usesIoUring() const
+{
+    return m_ring != nullptr;
+}
+
+std::string ReadWriteBackend::ioUringUnavailableReason() const
+{
+    return m_uringReason;
+}
+
+Status ReadWriteBackend::copy(uint64_t srcOffset, uint64_t dstOffset, uint64_t length, std::stop_token stop,
+                              const std::function<void(uint64_t)>& onBytes)
+{
+    if (length == 0)
+        return {};
+    if (m_ring)
+        return copyUring(srcOffset, dstOffset, length, stop, onBytes);
+    return copyPlain(srcOffset, dstOffset, length, stop, onBytes);
+}
+
+Status ReadWriteBackend::copyPlain(uint64_t srcOffset, uint64_t dstOffset, uint64_t length, std::stop_token& stop,
+                                   const std::function<void(uint64_t)>& onBytes)
+{
+    if (!m_plainBuffer) {
+        m_plainBuffer = std::make_unique<AlignedBuffer>(m_options.ioBytes);
+        if (!*m_plainBuffer)
+            return std::unexpected(Error::sys(ENOMEM, m_src.label, "cannot allocate the copy buffer"));
+    }
+    uint64_t done = 0;
+    while (done < length) {
+        if (stop.stop_requested())
+            return std::unexpected(cancelledError(done, length));
+        uint64_t n = std::min<uint64_t>(m_options.ioBytes, length - done);
+        if (auto r = preadFull(m_src, m_plainBuffer->data(), n, srcOffset + done); !r)
+            return r;
+        if (auto w = pwriteFull(m_dst, m_plainBuffer->data(), n, dstOffset + done); !w)
+            return w;
+        done += n;
+        if (onBytes)
+            onBytes(n);
+    }
+    return {};
+}
+
+namespace {
+enum class SlotState { Idle, Reading, Writing };
+struct Slot {
+    SlotState state = SlotState::Idle;
+    uint64_t chunk = 0;   ///< offset of the chunk within the range
+    uint64_t length = 0;  ///< chunk length
+    uint64_t pos = 0;     ///< bytes of the current read or write done
+};
+} // namespace
+
+Status ReadWriteBackend::copyUring(uint64_t srcOffset, uint64_t dstOffset, uint64_t length, std::stop_token& stop,
+                                   const std::function<void(uint64_t)>& onBytes)
+{
+    io_uring* ring = &m_ring->ring;
+    const unsigned depth = m_options.depth;
+    std::vector<Slot> slots(depth);
+    uint64_t next = 0;        // next chunk to hand out
+    uint64_t written = 0;
+    unsigned inflight = 0;
+    std::optional<Error> failure;
+
+    auto queue = [&](unsigned index) -> bool {
+        Slot& s = slots[index];
+        io_uring_sqe* sqe = io_uring_get_sqe(ring);
+        if (!sqe) {
+            io_uring_submit(ring);
+            sqe = io_uring_get_sqe(ring);
+            if (!sqe)
+                return false;
+        }
+        unsigned char* buf = m_ring->buffers[index]->data() + s.pos;
+        auto n = static_cast<unsigned>(s.length - s.pos);
+        if (s.state == SlotState::Reading) {
+            uint64_t off = srcOffset + s.chunk + s.pos;
+            if (m_ring->fixedBuffers)
+                io_uring_prep_read_fixed(sqe, m_src.fd, buf, n, off, static_cast<int>(index));
+            else
+                io_uring_prep_read(sqe, m_src.fd, buf, n, off);
+        } else {
+            uint64_t off = dstOffset + s.chunk + s.pos;
+            if (m_ring->fixedBuffers)
+                io_uring_prep_write_fixed(sqe, m_dst.fd, buf, n, off, static_cast<int>(index));
+            else
+                io_uring_prep_write(sqe, m_dst.fd, buf, n, off);
+        }
+        io_uring_sqe_set_data64(sqe, index);
+        ++inflight;
+        return true;
+    };
+
+    auto startChunk = [&](unsigned index) -> bool {
+        if (next >= length || failure || stop.stop_requested())
+            return false;
+        Slot& s = slots[index];
+        s.state = SlotState::Reading;
+        s.chunk = next;
+        s.length = std::min<uint64_t>(m_options.ioBytes, length - next);
+        s.pos = 0;
+        next += s.length;
+        return queue(index);
+    };
+
+    for (unsigned i = 0; i < depth; ++i)
+        startChunk(i);
+
+    while (inflight > 0) {
+        int rc = io_uring_submit_and_wait(ring, 1);
+        if (rc < 0 && rc != -EINTR && rc != -EAGAIN && rc != -EBUSY) {
+            // The ring itself failed: wait for what is in flight, then report.
+            if (!failure)
+                failure = Error::sys(-rc, m_src.label, "io_uring submit failed");
+        }
+        io_uring_cqe* cqe = nullptr;
+        while (io_uring_peek_cqe(ring, &cqe) == 0 && cqe) {
+            auto index = static_cast<unsigned>(io_uring_cqe_get_data64(cqe));
+            int res = cqe->res;
+            io_uring_cqe_seen(ring, cqe);
+            --inflight;
+            Slot& s = slots[index];
+            const bool reading = s.state == SlotState::Reading;
+            const ReadWriteEndpoint& ep = reading ? m_src : m_dst;
+            const uint64_t off = (reading ? srcOffset : dstOffset) + s.chunk + s.pos;
+            if (res == -EINTR || res == -EAGAIN) {
+                if (!failure)
+                    queue(index);
+                else
+                    s.state = SlotState::Idle;
+                continue;
+            }
+            if (res < 0) {
+                if (!failure)
+                    failure = ioError(-res, ep, reading ? "read" : "write", off);
+                s.state = SlotState::Idle;
+                continue;
+            }
+            if (res == 0) {
+                if (!failure)
+                    failure = unexpectedEnd(ep, off);
+                s.state = SlotState::Idle;
+                continue;
+            }
+            s.pos += static_cast<uint64_t>(res);
+            if (failure) {
+                s.state = SlotState::Idle;
+                continue;
+            }
+            if (s.pos < s.length) { // short read or write: continue where it stopped
+                queue(index);
+                continue;
+            }
+            if (reading) {
+                s.state = SlotState::Writing;
+                s.pos = 0;
+                queue(index);
+                continue;
+            }
+            written += s.length;
+            if (onBytes)
+                onBytes(s.length);
+            s.state = SlotState::Idle;
+            startChunk(index);
+        }
+    }
+    if (failure)
+        return std::unexpected(*failure);
+    if (written < length)
+        return std::unexpected(cancelledError(written, length));
+    return {};
+}
+
+} // namespace offload

@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// CopySafety refusals on a hand-built topology: mounted / held destinations, sizes,
+// alignment, stacks built on each other, overlap on one device and on a shared leaf,
+// and the passthrough guard.
+#include "copy/CopySafety.h"
+
+#include <QtTest>
+
+using namespace offload;
+
+namespace {
+
+constexpr uint64_t kMiB = 1ull << 20;
+
+enum : std::size_t { Nvme0, Part1, Part2, Nvme1, Lin0, Lin1 };
+
+BlockDevice dev(std::string name, DeviceKind kind, DevNum num, uint64_t size, uint32_t lbs,
+                std::vector<std::size_t> lowers = {})
+{
+    BlockDevice d;
+    d.name = std::move(name);
+    d.kind = kind;
+    d.devnum = num;
+    d.sizeBytes = size;
+    d.logicalBlockSize = lbs;
+    d.physicalBlockSize = lbs;
+    d.lowers = std::move(lowers);
+    return d;
+}
+
+/// nvme0n1 (512-byte blocks) with two 256 MiB partitions; nvme1n1 (4096-byte blocks)
+/// under two dm-linear devices: lin0 = leaf [0, 128 MiB), lin1 = leaf [64 MiB, 192 MiB).
+Topology makeTopology(std::vector<std::string> p2Mounts = {})
+{
+    std::vector<BlockDevice> d;
+    d.push_back(dev("nvme0n1", DeviceKind::NvmeNamespace, {259, 0}, 1024 * kMiB, 512));
+    for (uint32_t n : {1u, 2u}) {
+        BlockDevice p = dev("nvme0n1p" + std::to_string(n), DeviceKind::Partition, {259, n}, 256 * kMiB, 512, {Nvme0});
+        PartitionInfo info;
+        info.number = n;
+        info.startSector = 2048 + (n - 1) * (256 * kMiB / 512);
+        p.partition = info;
+        d.push_back(p);
+    }
+    d[Part2].mountpoints = std::move(p2Mounts);
+    d.push_back(dev("nvme1n1", DeviceKind::NvmeNamespace, {259, 3}, 1024 * kMiB, 4096));
+    for (uint32_t n : {0u, 1u}) {
+        BlockDevice lin = dev("dm-" + std::to_string(n), DeviceKind::DeviceMapper, {253, n}, 128 * kMiB, 4096, {Nvme1});
+        DmInfo dm;
+        dm.name = "lin" + std::to_string(n);
+        dm.tableKnown = true;
+        dm.table.push_back({0, 128 * kMiB / 512, "linear", "259:3 " + std::to_string(n * 64 * kMiB / 512)});
+        lin.dm = dm;
+        d.push_back(lin);
+    }
+    return Topology(std::move(d));
+}
+
+CopyPlan plan(const Topology& t, std::size_t src, std::size_t dst, uint64_t srcOff, uint64_t dstOff, uint64_t len)
+{
+    CopyPlan p;
+    for (auto [ep, idx] : {std::pair{&p.source, src}, std::pair{&p.destination, dst}}) {
+        ep->device = idx;
+        ep->sizeBytes = t.at(idx).sizeBytes;
+        ep->blockSize = t.at(idx).logicalBlockSize;
+        ep->label = t.at(idx).devPath();
+    }
+    p.srcOffset = srcOff;
+    p.dstOffset = dstOff;
+    p.length = len;
+    return p;
+}
+
+std::string refusal(const Result<std::vector<std::string>>& r)
+{
+    return r ? std::string() : r.error().message();
+}
+
+} // namespace
+
+class TestSafety : public QObject {
+    Q_OBJECT
+private slots:
+    void plainCopyPasses();
+    void mountedDestinationRefusedUnlessForced();
+    void heldDestinationRefused();
+    void destinationSmallerThanRange();
+    void misalignedNamesTheBlockSize();
+    void destinationBuiltOnSourceRefused();
+    void overlapOnOneDevice();
+    void overlapOnSharedLeaf();
+    void passthroughOnlyToLeaves();
+};
+
+void TestSafety::plainCopyPasses()
+{
+    Topology t = makeTopology();
+    auto r = checkCopySafety(t, plan(t, Part1, Part2, 0, 0, 256 * kMiB), {});
+    QVERIFY2(r.has_value(), refusal(r).c_str());
+    QVERIFY(r->empty());
+}
+
+void TestSafety::mountedDestinationRefusedUnlessForced()
+{
+    Topology t = makeTopology({"/srv"});
+    auto r = checkCopySafety(t, plan(t, Part1, Part2, 0, 0, 64 * kMiB), {});
+    QVERIFY(!r);
+    QCOMPARE(r.error().code, Errc::Busy);
+    QVERIFY(r.error().message().find("mounted on /srv") != std::string::npos);
+    QVERIFY(r.error().hint.find("--force") != std::string::npos);
+
+    auto forced = checkCopySafety(t, plan(t, Part1, Part2, 0, 0, 64 * kMiB), {true});
+    QVERIFY(forced.has_value());
+    QCOMPARE(forced->size(), std::size_t(1));
+
+    // A mounted source is allowed, with a warning.
+    auto fromMounted = checkCopySafety(t, plan(t, Part2, Part1, 0, 0, 64 * kMiB), {});
+    QVERIFY(fromMounted.has_value());
+    QCOMPARE(fromMounted->size(), std::size_t(1));
+}
+
+void TestSafety::heldDestinationRefused()
+{
+    Topology t = makeTopology();
+    auto r = checkCopySafety(t, plan(t, Part1, Nvme1, 0, 512 * kMiB, 64 * kMiB), {});
+    QVERIFY(!r);
+    QCOMPARE(r.error().code, Errc::Busy);
+    QVERIFY(r.error().message().find("held by /dev/mapper/lin0") != std::string::npos);
+}
+
+void TestSafety::destinationSmallerThanRange()
+{
+    Topology t = makeTopology();
+    auto r = checkCopySafety(t, plan(t, Nvme1, Part2, 0, 0, 300 * kMiB), {});
+    QVERIFY(!r);
+    QCOMPARE(r.error().code, Errc::InvalidArgument);
+    QVERIFY(r.error().message().find("smaller than the range") != std::string::npos);
+
+    auto beyond = checkCopySafety(t, plan(t, Part1, Part2, 200 * kMiB, 0, 100 * kMiB), {});
+    QVERIFY(!beyond);
+    QVERIFY(beyond.error().message().find("beyond its end") != std::string::npos);
+
+    auto empty = checkCopySafety(t, plan(t, Part1, Part2, 0, 0, 0), {});
+    QVERIFY(!empty);
+}
+
+void TestSafety::misalignedNamesTheBlockSize()
+{
+    Topology t = makeTopology();
+    auto r = checkCopySafety(t, plan(t, Nvme1, Part2, 512, 0, 64 * kMiB), {});
+    QVERIFY(!r);
+    QCOMPARE(r.error().code, Errc::InvalidArgument);
+    QVERIFY(r.error().message().find("4096") != std::string::npos);
+    QCOMPARE(r.error().device, std::string("/dev/nvme1n1"));
+
+    auto len = checkCopySafety(t, plan(t, Part1, Part2, 0, 0, 64 * kMiB + 100), {});
+    QVERIFY(!len);
+    QVERIFY(len.error().message().find("length") != std::string::npos);
+}
+
+void TestSafety::destinationBuiltOnSourceRefused()
+{
+    Topology t = makeTopology();
+    auto r = checkCopySafety(t, plan(t, Nvme0, Part1, 0, 0, 64 * kMiB), {true});
+    QVERIFY(!r);
+    QVERIFY(r.error().message().find("built on the source") != std::string::npos);
+    auto back = checkCopySafety(t, plan(t, Part1, Nvme0, 0, 0, 64 * kMiB), {true});
+    QVERIFY(!back);
+    QVERIFY(back.error().message().find("built on the destination") != std::string::npos);
+}
+
+void TestSafety::overlapOnOneDevice()
+{
+    Topology t = makeTopology();
+    auto r = checkCopySafety(t, plan(t, Part1, Part1, 0, 32 * kMiB, 64 * kMiB), {});
+    QVERIFY(!r);
+    QVERIFY(r.error().message().find("overlap") != std::string::npos);
+    auto ok = checkCopySafety(t, plan(t, Part1, Part1, 0, 64 * kMiB, 64 * kMiB), {});
+    QVERIFY2(ok.has_value(), refusal(ok).c_str());
+}
+
+void TestSafety::overlapOnSharedLeaf()
+{
+    Topology t = makeTopology();
+    // lin0 [0, 64M) is leaf [0, 64M); lin1 [0, 64M) is leaf [64M, 128M): disjoint.
+    auto ok = checkCopySafety(t, plan(t, Lin0, Lin1, 0, 0, 64 * kMiB), {});
+    QVERIFY2(ok.has_value(), refusal(ok).c_str());
+    // lin0 [64M, 96M) is leaf [64M, 96M) = lin1 [0, 32M): the same blocks.
+    auto r = checkCopySafety(t, plan(t, Lin0, Lin1, 64 * kMiB, 0, 32 * kMiB), {});
+    QVERIFY(!r);
+    QVERIFY(r.error().message().find("overlap") != std::string::npos);
+    QCOMPARE(r.error().device, std::string("/dev/nvme1n1"));
+}
+
+void TestSafety::passthroughOnlyToLeaves()
+{
+    Topology t = makeTopology();
+    QVERIFY(checkPassthroughTarget(t, Nvme0).has_value());
+    QVERIFY(checkPassthroughTarget(t, Nvme1).has_value());
+    QVERIFY(!checkPassthroughTarget(t, Part1).has_value());
+    QVERIFY(!checkPassthroughTarget(t, Lin0).has_value());
+    QVERIFY(!checkPassthroughTarget(t, 99).has_value());
+}
+
+QTEST_GUILESS_MAIN(TestSafety)
+#include "test_safety.moc"
