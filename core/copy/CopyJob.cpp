@@ -92,16 +92,16 @@ struct CopyJob::Private {
 namespace {
 
 /// Opens an endpoint on the real system.
-Result<UniqueFd> defaultOpen(const Topology& topology, const CopyEndpoint& ep, EndpointRole role, bool direct,
+Result<UniqueFd> defaultOpen(const Topology& topology, const CopyEndpoint& ep, EndpointAccess role, bool direct,
                              bool force)
 {
     int flags = O_CLOEXEC | (direct ? O_DIRECT : 0);
     switch (role) {
-    case EndpointRole::Source:
-    case EndpointRole::DestinationReadBack:
+    case EndpointAccess::Source:
+    case EndpointAccess::DestinationReadBack:
         flags |= O_RDONLY;
         break;
-    case EndpointRole::Destination:
+    case EndpointAccess::Destination:
         flags |= O_WRONLY;
         if (ep.device && !force)
             flags |= O_EXCL;
@@ -122,7 +122,7 @@ Result<UniqueFd> defaultOpen(const Topology& topology, const CopyEndpoint& ep, E
         fd = ::open(ep.file.c_str(), flags & ~O_DIRECT, 0644);
     if (fd < 0)
         return std::unexpected(Error::sys(errno, ep.file.string(),
-                                          role == EndpointRole::Destination ? "cannot open for writing"
+                                          role == EndpointAccess::Destination ? "cannot open for writing"
                                                                             : "cannot open for reading"));
     return UniqueFd(fd);
 }
@@ -516,7 +516,7 @@ void Runner::run(CopyResult& result)
     result.warnings = *safety;
 
     const bool files = !m_plan.source.device && !m_plan.destination.device;
-    auto open = [&](const CopyEndpoint& ep, EndpointRole role, bool direct) {
+    auto open = [&](const CopyEndpoint& ep, EndpointAccess role, bool direct) {
         if (m_options.openEndpoint)
             return m_options.openEndpoint(ep, role, direct, m_options.force);
         return defaultOpen(m_topology, ep, role, direct, m_options.force);
@@ -526,12 +526,12 @@ void Runner::run(CopyResult& result)
     if (files && ((m_plan.srcOffset | m_plan.dstOffset | m_plan.length) % kFileDirectAlign) != 0)
         direct = false;
 
-    auto srcFd = open(m_plan.source, EndpointRole::Source, direct);
+    auto srcFd = open(m_plan.source, EndpointAccess::Source, direct);
     if (!srcFd) {
         d.fail(srcFd.error());
         return;
     }
-    auto dstFd = open(m_plan.destination, EndpointRole::Destination, direct);
+    auto dstFd = open(m_plan.destination, EndpointAccess::Destination, direct);
     if (!dstFd) {
         d.fail(dstFd.error());
         return;
@@ -560,8 +560,8 @@ void Runner::run(CopyResult& result)
         return e.method == CopyMethod::FileClone || e.method == CopyMethod::CopyFileRange;
     });
     if (hasFileExtents) {
-        auto s = open(m_plan.source, EndpointRole::Source, false);
-        auto t = open(m_plan.destination, EndpointRole::Destination, false);
+        auto s = open(m_plan.source, EndpointAccess::Source, false);
+        auto t = open(m_plan.destination, EndpointAccess::Destination, false);
         if (!s || !t) {
             d.fail(!s ? s.error() : t.error());
             return;
@@ -698,8 +698,8 @@ void Runner::run(CopyResult& result)
     if (m_options.verify && !stopping()) {
         d.verifying = true;
         maybeProgress(true);
-        auto vs = open(m_plan.source, EndpointRole::Source, direct);
-        auto vd = open(m_plan.destination, EndpointRole::DestinationReadBack, direct);
+        auto vs = open(m_plan.source, EndpointAccess::Source, direct);
+        auto vd = open(m_plan.destination, EndpointAccess::DestinationReadBack, direct);
         if (!vs || !vd) {
             d.fail(!vs ? vs.error() : vd.error());
             return;

@@ -112,8 +112,8 @@ struct CopyResult {
     bool cancelled() const { return !status && status.error().code == Errc::Cancelled; }
 };
 
-/// Which side of a copy an endpoint is, and what for.
-enum class EndpointRole {
+/// How the job opens an endpoint: which side, and what for.
+enum class EndpointAccess {
     Source,              ///< read-only
     Destination,         ///< write-only (O_EXCL for block devices unless force)
     DestinationReadBack, ///< read-only, for --verify
@@ -122,7 +122,7 @@ enum class EndpointRole {
 /// Opens a copy endpoint (the user's volume node or file) for read/write copying and
 /// verification. Source: read-only. Destination: write-only, O_EXCL for block devices
 /// unless `force`; DestinationReadBack: read-only. `direct` asks for O_DIRECT.
-using EndpointOpener = std::function<Result<UniqueFd>(const CopyEndpoint& endpoint, EndpointRole role,
+using EndpointOpener = std::function<Result<UniqueFd>(const CopyEndpoint& endpoint, EndpointAccess role,
                                                       bool direct, bool force)>;
 /// Flushes (before the first offload step: the source stack, then the destination stack,
 /// so no stale dirty page lands on the copied data later) or drops the cache of (after
