@@ -70,7 +70,8 @@ private:
 /// Outcome semantics: as NvmeCopyBackend, with segments as units. Declined for
 /// ILLEGAL REQUEST, COPY ABORTED (LIO answers that for LUNs of another target, and also
 /// when its internal READ/WRITE fails: the read/write fallback then meets any real error
-/// itself), NOT READY, UNIT ATTENTION, ABORTED COMMAND, a LUN without an NAA 6 designator,
+/// itself), NOT READY, UNIT ATTENTION (after one retry: the command was not executed),
+/// ABORTED COMMAND, a LUN without an NAA 6 designator,
 /// or a copy-manager limit. Failed for MEDIUM ERROR, HARDWARE ERROR, DATA PROTECT, EIO.
 /// unitsDone comes from the sense COMMAND-SPECIFIC INFORMATION (segment number) or from
 /// RECEIVE COPY RESULTS (COPY STATUS) when a list identifier was used; else 0.

@@ -235,6 +235,11 @@ StepOutcome ScsiXcopyBackend::run(const XcopyStep& step)
     }
 
     Status sent = m_transport.extendedCopy(issue, *list);
+    if (!sent && sent.error().scsi && (sent.error().scsi->key & 0x0f) == kSenseUnitAttention) {
+        // A unit attention (LUN reset, parameters changed, LIO after target setup) means
+        // the command was not executed: send it once more.
+        sent = m_transport.extendedCopy(issue, *list);
+    }
     if (sent) {
         StepOutcome out;
         out.kind = StepOutcome::Kind::Done;

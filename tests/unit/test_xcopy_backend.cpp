@@ -182,7 +182,6 @@ private slots:
         const int failed = int(StepOutcome::Kind::Failed);
         QTest::newRow("ILLEGAL REQUEST, invalid field in parameter list") << 0x05 << 0x26 << declined;
         QTest::newRow("ILLEGAL REQUEST, invalid opcode") << 0x05 << 0x20 << declined;
-        QTest::newRow("UNIT ATTENTION") << 0x06 << 0x29 << declined;
         QTest::newRow("ABORTED COMMAND") << 0x0B << 0x00 << declined;
         QTest::newRow("MEDIUM ERROR") << 0x03 << 0x11 << failed;
         QTest::newRow("HARDWARE ERROR") << 0x04 << 0x44 << failed;
@@ -202,6 +201,27 @@ private slots:
         QCOMPARE(int(out.kind), kind);
         QCOMPARE(out.unitsDone, std::size_t(0));
         QVERIFY(out.error && out.error->scsi);
+    }
+
+    void unitAttentionIsRetriedOnce()
+    {
+        const Topology topo = sample();
+        const CapabilitySet caps = capsFor(topo, lioCaps(kSdaNaa), lioCaps(kSdbNaa));
+        FakeScsiTransport fake;
+        fake.replySense(0x06, 0x29, 0x00); // UNIT ATTENTION, power on or reset: not executed
+        ScsiXcopyBackend backend(topo, caps, fake);
+        StepOutcome out = backend.run(step({segment(0, 0, 128)}));
+        QCOMPARE(int(out.kind), int(StepOutcome::Kind::Done));
+        auto sent = fake.extendedCopies();
+        QCOMPARE(sent.size(), std::size_t(2));
+        QCOMPARE(sent[1].parameterList, sent[0].parameterList);
+
+        // twice in a row: declined, not retried forever
+        fake.replySense(0x06, 0x29, 0x00);
+        fake.replySense(0x06, 0x2a, 0x01);
+        out = backend.run(step({segment(0, 0, 128)}));
+        QCOMPARE(int(out.kind), int(StepOutcome::Kind::Declined));
+        QCOMPARE(fake.extendedCopies().size(), std::size_t(4));
     }
 
     void mediumErrorFailsWithTheLba()
