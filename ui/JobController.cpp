@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "JobController.h"
+
+#include "Units.h"
+
+#include <QMetaObject>
+
+#include <cstring>
+#include <sys/resource.h>
+
+namespace offload::ui {
+
+JobController::JobController(std::shared_ptr<const Topology> topology, CapabilitySet capabilities, CopyPlan plan,
+                             CopyOptions options, QObject* parent)
+    : QObject(parent)
+    , m_topology(std::move(topology))
+    , m_caps(std::move(capabilities))
+    , m_plan(std::move(plan))
+    , m_options(std::move(options))
+{
+    m_progress.totalBytes = m_plan.length;
+    m_progress.extentsTotal = m_plan.extents.size();
+    m_throttle.setSingleShot(true);
+    connect(&m_throttle, &QTimer::timeout, this, &JobController::deliverProgress);
+}
+
+JobController::~JobController()
+{
+    // Joins the worker while `this` is still whole: callbacks may still post to us until then.
+    if (m_job) {
+        m_job->cancel();
+        m_job->wait();
+        m_job.reset();
+    }
+}
+
+double JobController::processCpuSeconds()
+{
+    rusage usage{};
+    if (::getrusage(RUSAGE_SELF, &usage) != 0)
+        return 0;
+    auto secs = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6; };
+    return secs(usage.ru_utime) + secs(usage.ru_stime);
+}
+
+void JobController::start()
+{
+    if (m_state != State::Pending)
+        return;
+    m_state = State::Running;
+    m_cpuAtStart = processCpuSeconds();
+    m_cpuNow = m_cpuAtStart;
+    m_sinceEmit.start();
+
+    CopyEvents events;
+    // Worker thread: store the newest progress; post at most one delivery at a time.
+    events.progress = [this](const CopyProgress& p) {
+        {
+            std::lock_guard lock(m_mutex);
+            m_latest = p;
+        }
+        if (!m_posted.exchange(true))
+            QMetaObject::invokeMethod(this, &JobController::deliverProgress, Qt::QueuedConnection);
+    };
+    events.fallback = [this](const CopyFallback& f) {
+        QString reason = QStringLiteral("%1 at %2 (%3): %4")
+                             .arg(QString::fromLatin1(toString(f.planned)), formatBytes(f.srcOffset), formatBytes(f.length),
+                                  QString::fromStdString(f.reason));
+        QMetaObject::invokeMethod(
+            this,
+            [this, reason] {
+                m_fallbacks << reason;
+                emit fallbackOccurred(reason);
+            },
+            Qt::QueuedConnection);
+    };
+    events.done = [this](const CopyResult& r) {
+        QMetaObject::invokeMethod(this, [this, r] { onDone(r); }, Qt::QueuedConnection);
+    };
+    emit started();
+    m_job = CopyJob::start(m_topology, m_caps, m_plan, m_options, std::move(events));
+}
+
+void JobController::cancel()
+{
+    if (m_job && m_state == State::Running)
+        m_job->cancel();
+}
+
+void JobController::deliverProgress()
+{
+    // Clear the flag first: progress stored after the swap below then posts again.
+    m_posted = false;
+    std::optional<CopyProgress> latest;
+    {
+        std::lock_guard lock(m_mutex);
+        latest.swap(m_latest);
+    }
+    if (latest) {
+        m_progress = *latest;
+        addSample(*latest);
+    }
+    if (m_state != State::Running)
+        return;
+    // Rate limit: emit at most every m_minIntervalMs; a held-back update goes out later.
+    const qint64 since = m_sinceEmit.elapsed();
+    if (since < m_minIntervalMs) {
+        if (!m_throttle.isActive())
+            m_throttle.start(static_cast<int>(m_minIntervalMs - since));
+        return;
+    }
+    m_sinceEmit.restart();
+    m_cpuNow = processCpuSeconds();
+    emit progressChanged();
+}
+
+void JobController::addSample(const CopyProgress& p)
+{
+    if (m_lastSampled) {
+        const double dt = p.elapsedSeconds - m_lastSampled->elapsedSeconds;
+        if (dt <= 0.05)
+            return;
+        ThroughputSample s;
+        s.seconds = p.elapsedSeconds;
+        for (std::size_t m = 0; m < kCopyMethodCount; ++m) {
+            const uint64_t now = p.bytesByMethod[m];
+            const uint64_t before = m_lastSampled->bytesByMethod[m];
+            s.bytesPerSecond[m] = now > before ? static_cast<double>(now - before) / dt : 0.0;
+        }
+        m_samples.push_back(s);
+        m_lastSampled = p;
+        emit sampleAdded(s);
+    } else {
+        m_lastSampled = p;
+        ThroughputSample s; // the origin: 0 B/s at t=0
+        m_samples.push_back(s);
+        emit sampleAdded(s);
+    }
+}
+
+void JobController::onDone(CopyResult result)
+{
+    m_throttle.stop();
+    deliverProgress(); // whatever arrived before done
+    m_progress.doneBytes = result.doneBytes;
+    m_progress.bytesByMethod = result.bytesByMethod;
+    m_progress.offloadedBytes = result.offloadedBytes;
+    m_progress.hostBytes = result.hostBytes;
+    m_progress.elapsedSeconds = result.wallSeconds;
+    m_progress.etaSeconds = 0.0;
+    if (result.ok())
+        m_state = State::Succeeded;
+    else if (result.cancelled())
+        m_state = State::Cancelled;
+    else
+        m_state = State::Failed;
+    m_result = std::move(result);
+    emit progressChanged();
+    emit finished(m_state);
+}
+
+double JobController::hostCpuSeconds() const
+{
+    if (m_result)
+        return m_result->cpuUserSeconds + m_result->cpuSystemSeconds;
+    return m_cpuNow - m_cpuAtStart;
+}
+
+QString JobController::stateText() const
+{
+    switch (m_state) {
+    case State::Pending: return tr("waiting");
+    case State::Running: return m_progress.verifying ? tr("verifying") : tr("copying");
+    case State::Succeeded:
+        if (m_result && m_result->verify)
+            return m_result->verify->match ? tr("done, verified") : tr("verify mismatch");
+        return tr("done");
+    case State::Failed: return tr("failed");
+    case State::Cancelled: return tr("cancelled");
+    }
+    return {};
+}
+
+QString JobController::title() const
+{
+    return QStringLiteral("%1 → %2").arg(QString::fromStdString(m_plan.source.label),
+                                         QString::fromStdString(m_plan.destination.label));
+}
+
+QString JobController::failureText() const
+{
+    if (!m_result)
+        return {};
+    QStringList lines;
+    if (m_result->verify && !m_result->verify->match)
+        lines << tr("Verify: %1").arg(QString::fromStdString(m_result->verify->message()));
+    if (m_result->ok() || m_result->cancelled()) {
+        if (m_result->cancelled())
+            lines << tr("Cancelled after %1 of %2; the destination holds a partial copy.")
+                         .arg(formatBytes(m_result->doneBytes), formatBytes(m_result->totalBytes));
+        return lines.join(QLatin1Char('\n'));
+    }
+    const Error& e = m_result->status.error();
+    lines << tr("Device: %1").arg(e.device.empty() ? tr("(none named)") : QString::fromStdString(e.device));
+    if (e.lba)
+        lines << tr("LBA: %1").arg(*e.lba);
+    lines << tr("What happened: %1").arg(QString::fromStdString(e.what));
+    if (e.nvme)
+        lines << tr("NVMe status: %1").arg(QString::fromStdString(describeNvmeStatus(*e.nvme)));
+    if (e.scsi)
+        lines << tr("SCSI sense: %1").arg(QString::fromStdString(describeScsiSense(*e.scsi)));
+    if (e.sysErrno)
+        lines << tr("System error: %1").arg(QString::fromLocal8Bit(std::strerror(e.sysErrno)));
+    lines << tr("What to do: %1")
+                 .arg(e.hint.empty() ? tr("check the device's kernel log (dmesg) and retry; the copied part is "
+                                          "listed above")
+                                     : QString::fromStdString(e.hint));
+    lines << tr("Copied before the failure: %1 of %2")
+                 .arg(formatBytes(m_result->doneBytes), formatBytes(m_result->totalBytes));
+    return lines.join(QLatin1Char('\n'));
+}
+
+} // namespace offload::ui

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#pragma once
+
+#include "copy/CopyJob.h"
+#include "copy/CopyPlan.h"
+
+#include <QElapsedTimer>
+#include <QObject>
+#include <QString>
+#include <QTimer>
+#include <QVector>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <optional>
+
+namespace offload::ui {
+
+/// One point of a job's throughput history: bytes per second per CopyMethod over the
+/// interval that ended `seconds` after the start.
+struct ThroughputSample {
+    double seconds = 0;
+    std::array<double, kCopyMethodCount> bytesPerSecond{};
+};
+
+/// A QObject around core's CopyJob. The job's callbacks arrive on its worker thread; this
+/// class stores the latest progress and posts one queued call at a time to its own thread,
+/// where it re-emits Qt signals, at most every `minInterval` (the last progress and
+/// finished() are always delivered). Owns the job: destroying the controller cancels the
+/// copy and waits for the worker to stop.
+class JobController : public QObject {
+    Q_OBJECT
+public:
+    enum class State { Pending, Running, Succeeded, Failed, Cancelled };
+    Q_ENUM(State)
+
+    JobController(std::shared_ptr<const Topology> topology, CapabilitySet capabilities, CopyPlan plan,
+                  CopyOptions options, QObject* parent = nullptr);
+    ~JobController() override;
+
+    /// Starts the copy (once). Signals follow on this object's thread.
+    void start();
+    /// Asks the job to stop; finished() follows with State::Cancelled.
+    Q_INVOKABLE void cancel();
+
+    State state() const { return m_state; }
+    QString stateText() const;
+    QString title() const;                 ///< "vg/img1 → vg/img2"
+    const CopyPlan& plan() const { return m_plan; }
+    const CopyProgress& progress() const { return m_progress; }
+    const std::optional<CopyResult>& result() const { return m_result; }
+    const QVector<ThroughputSample>& samples() const { return m_samples; }
+    const QStringList& fallbackReasons() const { return m_fallbacks; }
+    /// Host CPU seconds: while running, this process's CPU time since start (an upper
+    /// bound); when finished, the job's own threads (from the result).
+    double hostCpuSeconds() const;
+    /// Bytes the device moved, so the host did not read and write them.
+    uint64_t hostBytesSaved() const { return m_progress.offloadedBytes; }
+    /// For a failed job: device, LBA and what to do, as lines; empty otherwise.
+    QString failureText() const;
+
+    void setMinInterval(int ms) { m_minIntervalMs = ms; }
+
+signals:
+    void started();
+    void progressChanged();
+    void sampleAdded(const offload::ui::ThroughputSample& sample);
+    void fallbackOccurred(const QString& reason);
+    void finished(offload::ui::JobController::State state);
+
+private:
+    void deliverProgress();
+    void onDone(CopyResult result);
+    void addSample(const CopyProgress& p);
+    static double processCpuSeconds();
+
+    std::shared_ptr<const Topology> m_topology;
+    CapabilitySet m_caps;
+    CopyPlan m_plan;
+    CopyOptions m_options;
+    std::shared_ptr<CopyJob> m_job;
+
+    State m_state = State::Pending;
+    CopyProgress m_progress;
+    std::optional<CopyResult> m_result;
+    QVector<ThroughputSample> m_samples;
+    QStringList m_fallbacks;
+    double m_cpuAtStart = 0;
+    double m_cpuNow = 0;
+
+    // Worker -> GUI hand-over.
+    std::mutex m_mutex;
+    std::optional<CopyProgress> m_latest;
+    std::atomic<bool> m_posted{false};
+
+    int m_minIntervalMs = 250;
+    QElapsedTimer m_sinceEmit;
+    QTimer m_throttle;
+    std::optional<CopyProgress> m_lastSampled;
+};
+
+} // namespace offload::ui

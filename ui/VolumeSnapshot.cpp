@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "VolumeSnapshot.h"
+
+#include <QCoreApplication>
+
+#include <algorithm>
+
+namespace offload::ui {
+
+QString badgeText(Badge badge)
+{
+    switch (badge) {
+    case Badge::EndToEnd: return QCoreApplication::translate("offload", "offloads end to end");
+    case Badge::Partly: return QCoreApplication::translate("offload", "partly");
+    case Badge::HostOnly: return QCoreApplication::translate("offload", "host copy only");
+    case Badge::Unknown: return QCoreApplication::translate("offload", "unknown");
+    }
+    return {};
+}
+
+QString badgeIconName(Badge badge)
+{
+    switch (badge) {
+    case Badge::EndToEnd: return QStringLiteral("offload-full");
+    case Badge::Partly: return QStringLiteral("offload-partial");
+    case Badge::HostOnly: return QStringLiteral("offload-none");
+    case Badge::Unknown: return QStringLiteral("offload-unknown");
+    }
+    return {};
+}
+
+QString mechanismText(CopyMechanism mechanism)
+{
+    switch (mechanism) {
+    case CopyMechanism::NvmeCopy: return QStringLiteral("NVMe Copy");
+    case CopyMechanism::ScsiXcopy: return QStringLiteral("SCSI EXTENDED COPY");
+    case CopyMechanism::None: return QStringLiteral("none");
+    }
+    return {};
+}
+
+QString deviceTypeText(const BlockDevice& device)
+{
+    switch (device.kind) {
+    case DeviceKind::NvmeNamespace: return QStringLiteral("NVMe namespace");
+    case DeviceKind::ScsiDisk: return QStringLiteral("SCSI disk");
+    case DeviceKind::Partition:
+        return device.partition ? QStringLiteral("partition %1").arg(device.partition->number)
+                                : QStringLiteral("partition");
+    case DeviceKind::DeviceMapper: {
+        if (!device.dm || device.dm->table.empty())
+            return QStringLiteral("device-mapper");
+        QStringList targets;
+        for (const auto& seg : device.dm->table) {
+            const QString t = QString::fromStdString(seg.target);
+            if (!targets.contains(t))
+                targets << t;
+        }
+        return QStringLiteral("dm-%1").arg(targets.join(QLatin1Char('+')));
+    }
+    case DeviceKind::Loop: return QStringLiteral("loop");
+    case DeviceKind::Other:
+        return device.driverHint.empty() ? QStringLiteral("other") : QString::fromStdString(device.driverHint);
+    }
+    return {};
+}
+
+namespace {
+
+void addReason(QStringList& reasons, const QString& reason)
+{
+    if (!reason.isEmpty() && !reasons.contains(reason))
+        reasons << reason;
+}
+
+AssessedPiece assessPiece(const Topology& topology, const CapabilitySet& caps, const MappedPiece& piece)
+{
+    AssessedPiece out;
+    out.piece = piece;
+    const BlockDevice& dev = topology.at(piece.device);
+    switch (piece.kind) {
+    case PieceKind::Leaf: {
+        if (piece.device >= caps.devices.size()) {
+            out.ability = PieceAbility::Unknown;
+            out.reason = QStringLiteral("%1: not probed").arg(QString::fromStdString(dev.name));
+            break;
+        }
+        const DeviceCapability& cap = caps.at(piece.device);
+        out.mechanism = cap.mechanism;
+        if (cap.mechanism != CopyMechanism::None) {
+            out.ability = PieceAbility::Offload;
+            out.reason = QStringLiteral("%1: %2").arg(QString::fromStdString(dev.name), mechanismText(cap.mechanism));
+        } else if (cap.status == ProbeStatus::NeedsRoot) {
+            out.ability = PieceAbility::Unknown;
+            out.reason = QStringLiteral("%1: unknown: needs root").arg(QString::fromStdString(dev.name));
+        } else {
+            out.ability = PieceAbility::HostOnly;
+            out.reason = QStringLiteral("%1: %2").arg(QString::fromStdString(dev.name),
+                                                      cap.reason.empty() ? QStringLiteral("no copy command")
+                                                                         : QString::fromStdString(cap.reason));
+        }
+        break;
+    }
+    case PieceKind::Opaque:
+    case PieceKind::Zero:
+    case PieceKind::Error:
+        out.ability = PieceAbility::HostOnly;
+        out.reason = QStringLiteral("%1: %2").arg(QString::fromStdString(dev.name), QString::fromStdString(piece.reason));
+        break;
+    }
+    return out;
+}
+
+VolumeAssessment assess(const Topology& topology, const CapabilitySet& caps, std::size_t index)
+{
+    VolumeAssessment a;
+    const BlockDevice& dev = topology.at(index);
+    for (const auto& w : dev.warnings)
+        addReason(a.reasons, QString::fromStdString(w));
+
+    QStringList mechanisms;
+    if (dev.sizeBytes > 0) {
+        auto pieces = mapRange(topology, index, 0, dev.sizeBytes);
+        if (!pieces) {
+            a.badge = Badge::Unknown;
+            a.mechanism = QStringLiteral("unknown");
+            addReason(a.reasons, QString::fromStdString(pieces.error().message()));
+            return a;
+        }
+        uint64_t offload = 0, host = 0, unknown = 0;
+        for (const auto& p : *pieces) {
+            AssessedPiece ap = assessPiece(topology, caps, p);
+            switch (ap.ability) {
+            case PieceAbility::Offload:
+                offload += p.length;
+                if (!mechanisms.contains(mechanismText(ap.mechanism)))
+                    mechanisms << mechanismText(ap.mechanism);
+                break;
+            case PieceAbility::HostOnly: host += p.length; break;
+            case PieceAbility::Unknown: unknown += p.length; break;
+            }
+            // Offload reasons are listed after the reasons a copy falls back.
+            if (ap.ability != PieceAbility::Offload)
+                addReason(a.reasons, ap.reason);
+            a.pieces.push_back(std::move(ap));
+        }
+        for (const auto& ap : a.pieces)
+            if (ap.ability == PieceAbility::Offload)
+                addReason(a.reasons, ap.reason);
+        a.offloadableShare = static_cast<double>(offload) / static_cast<double>(dev.sizeBytes);
+        if (offload == dev.sizeBytes)
+            a.badge = Badge::EndToEnd;
+        else if (offload > 0)
+            a.badge = Badge::Partly;
+        else if (unknown > 0)
+            a.badge = Badge::Unknown;
+        else
+            a.badge = Badge::HostOnly;
+        (void)host;
+    } else {
+        a.badge = Badge::HostOnly;
+        addReason(a.reasons, QStringLiteral("empty device (0 bytes)"));
+    }
+
+    if (!mechanisms.isEmpty())
+        a.mechanism = mechanisms.join(QStringLiteral(", "));
+    else if (a.badge == Badge::Unknown)
+        a.mechanism = QStringLiteral("unknown: needs root");
+    else
+        a.mechanism = QStringLiteral("none");
+    return a;
+}
+
+} // namespace
+
+std::shared_ptr<const VolumeSnapshot> VolumeSnapshot::make(SystemSnapshot snapshot, QString origin, bool live)
+{
+    auto out = std::make_shared<VolumeSnapshot>();
+    out->topology = snapshot.topology ? snapshot.topology : std::make_shared<const Topology>();
+    out->capabilities = std::move(snapshot.capabilities);
+    out->origin = std::move(origin);
+    out->live = live;
+    out->assessments.reserve(out->topology->size());
+    for (std::size_t i = 0; i < out->topology->size(); ++i)
+        out->assessments.push_back(assess(*out->topology, out->capabilities, i));
+    return out;
+}
+
+QString VolumeSnapshot::inUseReason(std::size_t index) const
+{
+    const BlockDevice& dev = topology->at(index);
+    if (!dev.mountpoints.empty()) {
+        QStringList where;
+        for (const auto& m : dev.mountpoints)
+            where << QString::fromStdString(m);
+        return QStringLiteral("mounted on %1").arg(where.join(QStringLiteral(", ")));
+    }
+    for (std::size_t up : dev.uppers) {
+        const BlockDevice& upper = topology->at(up);
+        if (upper.kind != DeviceKind::Partition) {
+            return QStringLiteral("held by %1").arg(QString::fromStdString(upper.dm ? upper.dm->name : upper.name));
+        }
+        const QString sub = inUseReason(up);
+        if (!sub.isEmpty())
+            return QStringLiteral("partition %1 is %2").arg(QString::fromStdString(upper.name), sub);
+    }
+    if (dev.readOnly)
+        return QStringLiteral("read-only device");
+    return {};
+}
+
+} // namespace offload::ui

@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#pragma once
+
+#include "capability/Capability.h"
+#include "capability/Scan.h"
+#include "topology/ExtentMapper.h"
+#include "topology/Topology.h"
+
+#include <QString>
+#include <QStringList>
+
+#include <memory>
+#include <vector>
+
+namespace offload::ui {
+
+/// The badge a volume gets in the tree: can a copy into or out of it be done by the device?
+enum class Badge { EndToEnd, Partly, HostOnly, Unknown };
+QString badgeText(Badge badge);
+QString badgeIconName(Badge badge);
+
+/// What one piece of a volume's bytes can do (for the extent bar).
+enum class PieceAbility { Offload, HostOnly, Unknown };
+
+/// A mapped piece of a volume with what it can do and why.
+struct AssessedPiece {
+    MappedPiece piece;
+    PieceAbility ability = PieceAbility::HostOnly;
+    CopyMechanism mechanism = CopyMechanism::None;
+    QString reason;
+};
+
+/// The app's view of one device: badge, mechanism text and reasons, derived from core's
+/// topology, capabilities and mapRange.
+struct VolumeAssessment {
+    Badge badge = Badge::Unknown;
+    QString mechanism;        ///< "NVMe Copy", "SCSI EXTENDED COPY", "none", "unknown: needs root"
+    QStringList reasons;      ///< every distinct reason, most important first
+    std::vector<AssessedPiece> pieces; ///< where the bytes live (empty for a 0-byte device)
+    double offloadableShare = 0.0;     ///< bytes whose leaf can offload / size
+};
+
+/// An immutable snapshot the models and widgets share: topology, capabilities, and the
+/// assessment of every device, indexed like Topology::devices().
+struct VolumeSnapshot {
+    std::shared_ptr<const Topology> topology;
+    CapabilitySet capabilities;
+    std::vector<VolumeAssessment> assessments;
+    QString origin;           ///< "this machine" or the fixture directory
+    bool live = false;        ///< true when it describes this machine (copies possible)
+
+    static std::shared_ptr<const VolumeSnapshot> make(SystemSnapshot snapshot, QString origin, bool live);
+
+    const BlockDevice& device(std::size_t index) const { return topology->at(index); }
+    const VolumeAssessment& assessment(std::size_t index) const { return assessments.at(index); }
+    /// Why `index` cannot be overwritten ("mounted on /srv", "held by dm-0"), empty when free.
+    QString inUseReason(std::size_t index) const;
+};
+
+/// Kind text for the tree's Type column: "NVMe namespace", "dm-linear", "partition 2", ...
+QString deviceTypeText(const BlockDevice& device);
+QString mechanismText(CopyMechanism mechanism);
+
+} // namespace offload::ui
