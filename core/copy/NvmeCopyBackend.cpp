@@ -159,6 +159,11 @@ std::optional<StepOutcome> NvmeCopyBackend::precheck(const NvmeCopyStep& step) c
         return declinedBeforeSending(label, Errc::Internal,
                                      "format " + std::to_string(step.format) +
                                          " copies within one namespace, but the source is " + src.label());
+    if (crossNamespace && step.srcNs != step.ns && !src.nvme->subsysnqn.empty() && !ns.nvme->subsysnqn.empty() &&
+        src.nvme->subsysnqn != ns.nvme->subsysnqn)
+        return declinedBeforeSending(label, Errc::Unsupported,
+                                     "cross-namespace copy needs both namespaces in one NVM subsystem, but the source "
+                                     "is in " + src.nvme->subsysnqn);
     if (src.logicalBlockSize != ns.logicalBlockSize)
         return declinedBeforeSending(label, Errc::Unsupported,
                                      "source and destination LBA sizes differ (" +

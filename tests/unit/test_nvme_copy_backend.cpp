@@ -410,6 +410,24 @@ private slots:
         QCOMPARE(int(out.kind), int(StepOutcome::Kind::Declined));
         QCOMPARE(fake.copyCount(), std::size_t(1));
 
+        // A source namespace in another subsystem is refused.
+        {
+            std::vector<BlockDevice> devices = topo.devices();
+            devices[0].nvme->subsysnqn = "nqn.2019-08.org.qemu:A";
+            devices[3].nvme->subsysnqn = "nqn.2019-08.org.qemu:B";
+            for (auto& d : devices)
+                d.uppers.clear();
+            const Topology split(devices);
+            NvmeCopyBackend other(split, caps, fake);
+            NvmeCopyStep cross = step({range(64, 8, 2)}, 10);
+            cross.format = 2;
+            cross.srcNs = 3;
+            out = other.run(cross);
+            QCOMPARE(int(out.kind), int(StepOutcome::Kind::Declined));
+            QVERIFY2(QString::fromStdString(out.reason).contains("subsystem"), out.reason.c_str());
+            QCOMPARE(fake.copyCount(), std::size_t(1));
+        }
+
         // Format 0 naming another source namespace is refused too.
         s = step({range(0, 8)}, 10);
         s.srcNs = 3;
