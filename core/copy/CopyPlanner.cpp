@@ -190,8 +190,9 @@ MethodChoice chooseNvme(const Topology& topology, const CopyRequest& request, co
                          ")");
     if (!request.crossNamespaceEnabled)
         return readWrite("different namespaces " + srcDev.name + " and " + dstDev.name +
-                         ": the controller supports cross-namespace copy (format 2) but it is not enabled; "
-                         "Linux 6.12+ refuses enabling it (Host Behavior Support CDFE) from user space");
+                         ": the controller supports cross-namespace copy (format 2) but it is not enabled "
+                         "(Linux 6.12+ refuses enabling Host Behavior Support CDFE from user space; "
+                         "--cross-namespace plans it where it is enabled)");
     return {CopyMethod::NvmeCopy,
             "namespaces " + srcDev.name + " and " + dstDev.name + " of one controller, cross-namespace NVMe Copy",
             format};
