@@ -4,11 +4,11 @@
 # (README.md), runs the scenarios in tests/vm/scenarios inside it, then checks the QEMU backing
 # files from the host. Prints PASS/FAIL/SKIP per scenario and ends with "N passed, N failed".
 # Usage: run-lab.sh --offloadcp PATH [--kernel 6.12|6.1] [--qemu 10|7.2] [--out DIR]
-#                   [--bin PATH]... [--only a,b] [--boots "1 2"]
+#                   [--bin PATH]... [--only a,b] [--boots "1 2"] [--fixtures all]
 # Exit: 0 all passed, 1 a failure, 77 cannot run here (not root, no QEMU, nothing to boot).
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-KSEL=6.12 QV=10 OUT= ONLY= BOOTS="1 2" OFFLOADCP= BINS=()
+KSEL=6.12 QV=10 OUT= ONLY= BOOTS="1 2" OFFLOADCP= BINS=() FIXTURES=
 while [ $# -gt 0 ]; do
     case $1 in
         --offloadcp) OFFLOADCP=$2; shift 2 ;;
@@ -18,6 +18,7 @@ while [ $# -gt 0 ]; do
         --bin) BINS+=("$2"); shift 2 ;;
         --only) ONLY=$2; shift 2 ;;
         --boots) BOOTS=$2; shift 2 ;;
+        --fixtures) FIXTURES=$2; shift 2 ;;
         *) echo "run-lab.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -75,7 +76,7 @@ NP=0 NF=0 NS=0
 record() { echo "$1"; case $1 in PASS:*) NP=$((NP+1));; FAIL:*) NF=$((NF+1));; SKIP:*) NS=$((NS+1));; esac; }
 boot() { # N LAYOUT
     local n=$1 layout=$2 log=$OUT/console-boot$1.log rc t0 t1
-    local append="console=ttyS0 panic=-1 quiet lab.boot=$n lab.kernel=$KSEL lab.qemu=$QV${ONLY:+ lab.only=$ONLY}"
+    local append="console=ttyS0 panic=-1 quiet lab.boot=$n lab.kernel=$KSEL lab.qemu=$QV${ONLY:+ lab.only=$ONLY}${FIXTURES:+ lab.fixtures=$FIXTURES}"
     # shellcheck disable=SC2046
     local cmd=(timeout "$TMO" "$HERE/qemu.sh" "$QV" -accel tcg -cpu max -m 2G -smp 2 -nographic -no-reboot -nic none
                -kernel "$VMLINUZ" -initrd "$OUT/initrd.cpio.gz" -append "$append" $(devices "$layout"))

@@ -4,10 +4,11 @@
 # targets, runs every scenario that belongs to this boot and writes the results (a tar) to the
 # virtio disk with serial LABRESULTS for the host to read.
 # Kernel command line: lab.boot=N (1, or 2 for the renamed-devices boot), lab.kernel=6.12|6.1,
-# lab.qemu=10|7.2, lab.only=a,b (scenario names to run; default all).
+# lab.qemu=10|7.2, lab.only=a,b (scenario names to run; default all), lab.fixtures=all (capture
+# every fixture group in 90-capture-fixtures).
 arg() { sed -n "s/.*lab\.$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
 LAB_BOOT=$(arg boot); LAB_BOOT=${LAB_BOOT:-1}
-LAB_KERNEL=$(arg kernel); LAB_QEMU=$(arg qemu); LAB_ONLY=$(arg only)
+LAB_KERNEL=$(arg kernel); LAB_QEMU=$(arg qemu); LAB_ONLY=$(arg only); LAB_FIXTURES=$(arg fixtures)
 mkdir -p /run/lab/out/scenarios /run/lab/state /run/lab/prev
 : > /run/lab/out/results.txt; : > /run/lab/out/hostchecks.txt
 echo "LAB: boot $LAB_BOOT kernel $(uname -r) (lab.kernel=$LAB_KERNEL) qemu $LAB_QEMU"
@@ -94,7 +95,7 @@ done
 for s in $SD_T1A $SD_T1B $SD_T1F $SD_T1N $SD_T2C; do sg_turs $s >/dev/null 2>&1; sg_turs $s >/dev/null 2>&1; done
 
 {
-    for v in LAB_BOOT LAB_KERNEL LAB_QEMU CTRL_A CTRL_B CTRL_P NS_SMALL NS_LARGE NS_ZONED NS_B1 NS_4K NS_PT \
+    for v in LAB_BOOT LAB_KERNEL LAB_QEMU LAB_FIXTURES CTRL_A CTRL_B CTRL_P NS_SMALL NS_LARGE NS_ZONED NS_B1 NS_4K NS_PT \
              VD_PLAIN VD_RESULTS VD_LIOA VD_LIOB VD_LIOC SD_T1A SD_T1B SD_T1F SD_T1N SD_T2C; do
         eval "echo $v=\$$v"
     done

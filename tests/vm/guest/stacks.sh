@@ -32,23 +32,42 @@ mkmbr() {
 # part DEV N: the partition's /dev node, found through sysfs (nvme0n1p2, sdb1)
 part() { for _p in /sys/block/${1##*/}/${1##*/}*; do [ "$(cat $_p/partition 2>/dev/null)" = "$2" ] && { echo /dev/${_p##*/}; return; }; done; }
 
-stacks_build() {
-    [ -e /run/lab/stacks-built ] && return 0
-    mkmbr "$NS_B1" 2048:32768 34816:65536
-    mkmbr "$SD_T1B" 2048:65536
-    sleep 0.5
+# Groups of stacks (each can be built alone, for focused fixtures)
+stack_partitions() {
+    [ -n "$(part "$NS_B1" 2)" ] || mkmbr "$NS_B1" 2048:32768 34816:65536
+    [ -n "$(part "$SD_T1B" 1)" ] || mkmbr "$SD_T1B" 2048:65536
+    _i=0; while [ $_i -lt 20 ] && { [ -z "$(part "$NS_B1" 2)" ] || [ -z "$(part "$SD_T1B" 1)" ]; }; do sleep 0.1; _i=$((_i + 1)); done
     NS_B1P1=$(part "$NS_B1" 1); NS_B1P2=$(part "$NS_B1" 2); SD_T1BP1=$(part "$SD_T1B" 1)
+}
+stack_linear() {
     dmsetup create lab_lin --table "0 131072 linear $NS_SMALL 65536"
     dmsetup create lab_lin2 --table "0 65536 linear /dev/mapper/lab_lin 32768"
+    dmsetup create lab_plin --table "0 32768 linear $NS_B1P2 1024"
+}
+stack_striped() {
     dmsetup create lab_str --table "0 131072 striped 2 128 $NS_LARGE 0 $NS_SMALL 262144"
+    dmsetup create lab_xstr --table "0 65536 striped 2 128 $SD_T1A 32768 $SD_T2C 0"
+}
+stack_crypt() {
     printf 'offloadcp-lab-passphrase-32bytes' > /tmp/lab-crypt.key
     dmsetup create lab_cryptbase --table "0 65536 linear $NS_LARGE 131072"
     cryptsetup open --type plain --cipher aes-xts-plain64 --key-size 256 --key-file /tmp/lab-crypt.key \
         /dev/mapper/lab_cryptbase lab_crypt
+}
+stack_mixed() {
     printf '0 32768 linear %s 262144\n32768 32768 linear %s 0\n' "$NS_LARGE" "$SD_T1A" | dmsetup create lab_mix
-    dmsetup create lab_plin --table "0 32768 linear $NS_B1P2 1024"
     printf '0 32768 linear %s 65536\n32768 32768 linear %s 0\n' "$SD_T1A" "$SD_T1BP1" | dmsetup create lab_slin
-    dmsetup create lab_xstr --table "0 65536 striped 2 128 $SD_T1A 32768 $SD_T2C 0"
+}
+# stacks_remove: removes every dm device (scenario-local ones too)
+stacks_remove() {
+    cryptsetup close lab_crypt 2>/dev/null
+    dmsetup remove_all 2>/dev/null
+    rm -f /run/lab/stacks-built
+}
+
+stacks_build() {
+    [ -e /run/lab/stacks-built ] && return 0
+    stack_partitions; stack_linear; stack_striped; stack_crypt; stack_mixed
     {
         echo "NS_B1P1=$NS_B1P1"; echo "NS_B1P2=$NS_B1P2"; echo "SD_T1BP1=$SD_T1BP1"
         for m in lab_lin lab_lin2 lab_str lab_cryptbase lab_crypt lab_mix lab_plin lab_slin lab_xstr; do
