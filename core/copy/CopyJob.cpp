@@ -7,6 +7,7 @@
 #include "copy/ReadWriteBackend.h"
 #include "copy/Verify.h"
 #include "transport/NvmeTransport.h"
+#include "transport/UringNvmeTransport.h"
 #include "transport/ScsiTransport.h"
 
 #include <algorithm>
@@ -579,7 +580,9 @@ void Runner::run(CopyResult& result)
         if (!m_plan.nvmeSteps.empty() && !m_options.runNvmeStep) {
             NvmeTransport* t = m_options.nvme;
             if (!t) {
-                m_ownNvme = makeLibNvmeTransport();
+                // io_uring passthrough on /dev/ngXnY keeps the offload threads' commands in
+                // flight on one ring; it falls back to the libnvme ioctl by itself.
+                m_ownNvme = makeUringNvmeTransport(makeLibNvmeTransport());
                 t = m_ownNvme.get();
             }
             m_nvmeBackend = std::make_unique<NvmeCopyBackend>(m_topology, m_caps, *t);
@@ -692,6 +695,7 @@ void Runner::run(CopyResult& result)
         if (::fdatasync(dstFd->get()) != 0 && errno != EINVAL && errno != EROFS)
             d.fail(Error::sys(errno, dstEp.label, "flushing the destination failed"));
     }
+    result.copySeconds = seconds(Clock::now() - d.started);
     maybeProgress(true);
 
     // 5. Verify.

@@ -102,7 +102,8 @@ struct CopyResult {
     BytesByMethod bytesByMethod{};
     uint64_t hostBytes = 0;        ///< bytes the host read and wrote (each byte counted once)
     uint64_t offloadedBytes = 0;   ///< bytes the device copied
-    double wallSeconds = 0;
+    double wallSeconds = 0;        ///< the whole job, verify included
+    double copySeconds = 0;        ///< until the last byte was copied and flushed (verify excluded)
     double cpuUserSeconds = 0;     ///< getrusage(RUSAGE_THREAD) summed over the job's threads
     double cpuSystemSeconds = 0;
     std::optional<VerifyResult> verify; ///< present when CopyOptions::verify and the copy succeeded

@@ -84,12 +84,17 @@ for c in ${BENCH_SWEEP:-}; do [ "$c" != "$IO:$DEPTH" ] && CONFIGS+=("$c"); done
 
 for r in $(seq 1 "$REPS"); do
     echo "repetition $r/$REPS"
-    for c in "${CONFIGS[@]}"; do record "offloadcp ${c%%:*} x ${c##*:}" "$(run_offloadcp "${c%%:*}" "${c##*:}")"; done
-    record "dd bs=1M direct" "$(run_dd)"
+    # fio writes its own pattern: run it first so the last writer is offloadcp (checked below).
     record "fio io_uring $IO x $DEPTH" "$(run_fio "$IO" "$DEPTH")"
+    record "dd bs=1M direct" "$(run_dd)"
+    for ((i = ${#CONFIGS[@]} - 1; i >= 0; i--)); do
+        c=${CONFIGS[$i]}
+        record "offloadcp ${c%%:*} x ${c##*:}" "$(run_offloadcp "${c%%:*}" "${c##*:}")"
+        [ "$(jq -s -r '.[-1].status' "$WORK/oc.json")" = ok ] || { echo "ERROR: offloadcp failed"; cat "$WORK/oc.json"; exit 1; }
+    done
 done
 
-# The copy must be right, or the numbers mean nothing.
+# The copy must be right, or the numbers mean nothing (the default configuration ran last).
 if ! cmp -s <(dd if="$SRC" iflag=direct bs=1M status=none) <(dd if="$DST" iflag=direct bs=1M status=none); then
     echo "ERROR: destination differs from source after the runs"; exit 1
 fi
