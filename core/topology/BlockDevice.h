@@ -39,6 +39,7 @@ struct NvmeNamespaceInfo {
     std::string uuid;
     std::string wwid;
     std::string genericNode; ///< the ngXnY char device name when present, for passthrough
+    DevNum genericDevNum;    ///< its dev_t (0:0 when there is none)
 };
 
 struct ScsiDiskInfo {
@@ -48,6 +49,7 @@ struct ScsiDiskInfo {
     std::string revision;
     std::string wwid;        ///< /sys/block/X/device/wwid (e.g. naa.6001405...)
     std::string sgNode;      ///< the sgN char device name when present
+    DevNum sgDevNum;         ///< its dev_t (0:0 when there is none)
     std::string targetId;    ///< host:channel:target, identifies the copy manager's target
 };
 

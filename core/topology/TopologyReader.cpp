@@ -1,0 +1,639 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// readTopology: the block device DAG from a sysfs tree (live /sys or a captured fixture).
+#include "topology/Topology.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <fcntl.h>
+#include <fstream>
+#include <map>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace offload {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string trimmed(std::string text)
+{
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
+        text.pop_back();
+    std::size_t first = 0;
+    while (first < text.size() && std::isspace(static_cast<unsigned char>(text[first])))
+        ++first;
+    return text.substr(first);
+}
+
+/// Reads a small sysfs attribute; nullopt with errno in `err` when it cannot be read.
+std::optional<std::string> readSmallFile(const fs::path& path, int& err)
+{
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        err = errno;
+        return std::nullopt;
+    }
+    std::string text;
+    char buf[4096];
+    for (;;) {
+        const ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            err = errno;
+            ::close(fd);
+            return std::nullopt;
+        }
+        if (n == 0 || text.size() > (1u << 20))
+            break;
+        text.append(buf, static_cast<std::size_t>(n));
+    }
+    ::close(fd);
+    err = 0;
+    return trimmed(std::move(text));
+}
+
+template <class T> std::optional<T> toNumber(const std::string& text)
+{
+    T value{};
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc{} || ptr != text.data() + text.size() || text.empty())
+        return std::nullopt;
+    return value;
+}
+
+/// "loop10" after "loop9", "nvme0n1p2" after "nvme0n1": compare digit runs by value.
+bool naturalLess(const std::string& a, const std::string& b)
+{
+    std::size_t i = 0;
+    std::size_t j = 0;
+    while (i < a.size() && j < b.size()) {
+        if (std::isdigit(static_cast<unsigned char>(a[i])) && std::isdigit(static_cast<unsigned char>(b[j]))) {
+            std::size_t ie = i;
+            std::size_t je = j;
+            while (ie < a.size() && std::isdigit(static_cast<unsigned char>(a[ie])))
+                ++ie;
+            while (je < b.size() && std::isdigit(static_cast<unsigned char>(b[je])))
+                ++je;
+            const auto da = a.substr(i, ie - i);
+            const auto db = b.substr(j, je - j);
+            const auto na = da.find_first_not_of('0');
+            const auto nb = db.find_first_not_of('0');
+            const auto sa = na == std::string::npos ? std::string() : da.substr(na);
+            const auto sb = nb == std::string::npos ? std::string() : db.substr(nb);
+            if (sa.size() != sb.size())
+                return sa.size() < sb.size();
+            if (sa != sb)
+                return sa < sb;
+            i = ie;
+            j = je;
+            continue;
+        }
+        if (a[i] != b[j])
+            return a[i] < b[j];
+        ++i;
+        ++j;
+    }
+    return a.size() - i < b.size() - j;
+}
+
+bool isHctl(const std::string& text)
+{
+    int parts = 0;
+    std::size_t pos = 0;
+    while (pos <= text.size()) {
+        auto end = text.find(':', pos);
+        if (end == std::string::npos)
+            end = text.size();
+        if (end == pos || !std::all_of(text.begin() + static_cast<std::ptrdiff_t>(pos),
+                                       text.begin() + static_cast<std::ptrdiff_t>(end),
+                                       [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
+            return false;
+        ++parts;
+        pos = end + 1;
+    }
+    return parts == 4;
+}
+
+/// "\040" in mountinfo and /proc/swaps stands for a space (and so on).
+std::string unescapeOctal(const std::string& text)
+{
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        auto octal = [&](std::size_t k) { return text[k] >= '0' && text[k] <= '7'; };
+        if (text[i] == '\\' && i + 3 < text.size() && octal(i + 1) && octal(i + 2) && octal(i + 3)) {
+            const int value = (text[i + 1] - '0') * 64 + (text[i + 2] - '0') * 8 + (text[i + 3] - '0');
+            out.push_back(static_cast<char>(value));
+            i += 3;
+        } else {
+            out.push_back(text[i]);
+        }
+    }
+    return out;
+}
+
+std::vector<std::string> words(const std::string& line)
+{
+    std::vector<std::string> out;
+    std::size_t pos = 0;
+    while (pos < line.size()) {
+        while (pos < line.size() && std::isspace(static_cast<unsigned char>(line[pos])))
+            ++pos;
+        std::size_t end = pos;
+        while (end < line.size() && !std::isspace(static_cast<unsigned char>(line[end])))
+            ++end;
+        if (end > pos)
+            out.push_back(line.substr(pos, end - pos));
+        pos = end;
+    }
+    return out;
+}
+
+/// A block device while it is being read: its sysfs directory and the names of its neighbours.
+struct Entry {
+    BlockDevice dev;
+    fs::path dir;                      ///< the resolved /sys/devices/... directory
+    std::vector<std::string> slaves;   ///< slaves/ entries (kernel names)
+    std::vector<std::string> holders;  ///< holders/ entries
+};
+
+class SysfsReader {
+public:
+    explicit SysfsReader(const TopologyOptions& options) : m_options(options) {}
+
+    Result<Topology> read();
+
+private:
+    std::optional<std::string> attr(Entry& entry, const fs::path& relative, bool optional = true);
+    std::optional<std::string> attrAt(Entry& entry, const fs::path& path, const std::string& what,
+                                      bool optional);
+    void collect(const fs::path& link, std::vector<Entry>& out);
+    void fill(Entry& entry);
+    void fillNvme(Entry& entry);
+    void fillScsi(Entry& entry, const fs::path& deviceDir);
+    void fillDm(Entry& entry);
+    void fillLoop(Entry& entry);
+    void fillOther(Entry& entry);
+    std::vector<std::string> listDir(const fs::path& dir);
+    void readMounts(std::vector<Entry>& entries);
+    void readSwaps(std::vector<Entry>& entries);
+    bool live() const { return m_options.sysfsRoot == fs::path("/sys"); }
+
+    const TopologyOptions& m_options;
+    std::vector<std::string> m_warnings;
+    DmTableSource* m_dm = nullptr;
+    std::unique_ptr<DmTableSource> m_ownedDm;
+    bool m_dmWarned = false;
+};
+
+std::optional<std::string> SysfsReader::attrAt(Entry& entry, const fs::path& path, const std::string& what,
+                                               bool optional)
+{
+    int err = 0;
+    auto value = readSmallFile(path, err);
+    if (!value && !(optional && err == ENOENT))
+        entry.dev.warnings.push_back("cannot read " + what + ": " + std::strerror(err));
+    return value;
+}
+
+std::optional<std::string> SysfsReader::attr(Entry& entry, const fs::path& relative, bool optional)
+{
+    return attrAt(entry, entry.dir / relative, relative.string(), optional);
+}
+
+std::vector<std::string> SysfsReader::listDir(const fs::path& dir)
+{
+    std::vector<std::string> names;
+    std::error_code ec;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
+        names.push_back(it->path().filename().string());
+    std::sort(names.begin(), names.end(), naturalLess);
+    return names;
+}
+
+void SysfsReader::collect(const fs::path& link, std::vector<Entry>& out)
+{
+    Entry entry;
+    entry.dev.name = link.filename().string();
+    std::error_code ec;
+    entry.dir = fs::canonical(link, ec);
+    if (ec) {
+        m_warnings.push_back(entry.dev.name + " disappeared during the scan (" + ec.message() + ")");
+        return;
+    }
+    int err = 0;
+    auto dev = readSmallFile(entry.dir / "dev", err);
+    if (!dev) {
+        if (err == ENOENT)
+            m_warnings.push_back(entry.dev.name + " disappeared during the scan");
+        else
+            m_warnings.push_back(entry.dev.name + ": cannot read its device number (" +
+                                 std::strerror(err) + "); left out");
+        return;
+    }
+    auto devnum = DevNum::parse(*dev);
+    if (!devnum) {
+        m_warnings.push_back(entry.dev.name + ": malformed device number \"" + *dev + "\"; left out");
+        return;
+    }
+    entry.dev.devnum = *devnum;
+    // NVMe multipath path devices (nvme0c0n1) are hidden: the head device stands for them.
+    if (auto hidden = readSmallFile(entry.dir / "hidden", err); hidden && *hidden == "1")
+        return;
+    out.push_back(std::move(entry));
+}
+
+void SysfsReader::fill(Entry& entry)
+{
+    BlockDevice& dev = entry.dev;
+    if (auto size = attr(entry, "size", false)) {
+        if (auto sectors = toNumber<uint64_t>(*size))
+            dev.sizeBytes = *sectors * 512;
+        else
+            dev.warnings.push_back("size: not a number (\"" + *size + "\")");
+    }
+    if (auto ro = attr(entry, "ro"))
+        dev.readOnly = *ro == "1";
+    if (auto removable = attr(entry, "removable"))
+        dev.removable = *removable == "1";
+    if (auto lbs = attr(entry, "queue/logical_block_size"); lbs && toNumber<uint32_t>(*lbs))
+        dev.logicalBlockSize = *toNumber<uint32_t>(*lbs);
+    if (auto pbs = attr(entry, "queue/physical_block_size"); pbs && toNumber<uint32_t>(*pbs))
+        dev.physicalBlockSize = *toNumber<uint32_t>(*pbs);
+    if (auto zoned = attr(entry, "queue/zoned"))
+        dev.zoned = *zoned;
+    entry.slaves = listDir(entry.dir / "slaves");
+    entry.holders = listDir(entry.dir / "holders");
+
+    std::error_code ec;
+    if (fs::exists(entry.dir / "partition", ec)) {
+        dev.kind = DeviceKind::Partition;
+        PartitionInfo info;
+        if (auto number = attr(entry, "partition", false))
+            info.number = toNumber<uint32_t>(*number).value_or(0);
+        if (auto start = attr(entry, "start", false))
+            info.startSector = toNumber<uint64_t>(*start).value_or(0);
+        dev.partition = info;
+        return; // block sizes and zoning come from the parent disk once it is known
+
+    }
+    if (fs::exists(entry.dir / "dm", ec)) {
+        dev.kind = DeviceKind::DeviceMapper;
+        fillDm(entry);
+        return;
+    }
+    if (dev.devnum.major == 7 && dev.name.starts_with("loop")) {
+        dev.kind = DeviceKind::Loop;
+        fillLoop(entry);
+        return;
+    }
+    if (dev.name.starts_with("nvme") && fs::exists(entry.dir / "nsid", ec)) {
+        dev.kind = DeviceKind::NvmeNamespace;
+        fillNvme(entry);
+        return;
+    }
+    const fs::path deviceDir = fs::canonical(entry.dir / "device", ec);
+    if (!ec && isHctl(deviceDir.filename().string())) {
+        auto type = attrAt(entry, deviceDir / "type", "device/type", true);
+        const int scsiType = type ? toNumber<int>(*type).value_or(-1) : -1;
+        if (scsiType == 0 || scsiType == 14) {
+            dev.kind = DeviceKind::ScsiDisk;
+            fillScsi(entry, deviceDir);
+            return;
+        }
+    }
+    fillOther(entry);
+}
+
+void SysfsReader::fillNvme(Entry& entry)
+{
+    NvmeNamespaceInfo info;
+    if (auto nsid = attr(entry, "nsid", false))
+        info.nsid = toNumber<uint32_t>(*nsid).value_or(0);
+    info.eui64 = attr(entry, "eui").value_or("");
+    info.nguid = attr(entry, "nguid").value_or("");
+    info.uuid = attr(entry, "uuid").value_or("");
+    info.wwid = attr(entry, "wwid").value_or("");
+
+    // Without native multipath `device` is the controller; with it, the subsystem, whose
+    // controllers are the nvmeN links inside it. Both carry serial/model/subsysnqn.
+    std::error_code ec;
+    const fs::path parent = fs::canonical(entry.dir / "device", ec);
+    if (ec) {
+        entry.dev.warnings.push_back("no controller or subsystem link (device/): " + ec.message());
+    } else {
+        fs::path controller;
+        if (fs::exists(parent / "transport", ec)) {
+            controller = parent;
+        } else {
+            for (const auto& name : listDir(parent)) {
+                if (!name.starts_with("nvme") || name.find_first_not_of("0123456789", 4) != std::string::npos ||
+                    name.size() == 4)
+                    continue;
+                const fs::path candidate = fs::canonical(parent / name, ec);
+                if (!ec && fs::exists(candidate / "transport", ec)) {
+                    controller = candidate;
+                    break;
+                }
+            }
+        }
+        const fs::path identity = controller.empty() ? parent : controller;
+        auto read = [&](const char* name) {
+            return attrAt(entry, identity / name, std::string("controller ") + name, true).value_or("");
+        };
+        info.serial = read("serial");
+        info.model = read("model");
+        info.firmware = read("firmware_rev");
+        info.subsysnqn = read("subsysnqn");
+        if (info.subsysnqn.empty())
+            info.subsysnqn = attrAt(entry, parent / "subsysnqn", "subsystem subsysnqn", true).value_or("");
+        if (!controller.empty()) {
+            info.controller = controller.filename().string();
+            info.transport = read("transport");
+        } else {
+            entry.dev.warnings.push_back("no NVMe controller found for this namespace");
+        }
+    }
+    // The generic char device ngXnY shares the block device's instance numbers and parent.
+    const std::string generic = "ng" + entry.dev.name.substr(4);
+    for (const fs::path& candidate : {entry.dir.parent_path() / generic,
+                                      m_options.sysfsRoot / "class/nvme-generic" / generic}) {
+        int err = 0;
+        if (auto dev = readSmallFile(candidate / "dev", err)) {
+            if (auto devnum = DevNum::parse(*dev)) {
+                info.genericNode = generic;
+                info.genericDevNum = *devnum;
+                break;
+            }
+        }
+    }
+    entry.dev.nvme = std::move(info);
+}
+
+void SysfsReader::fillScsi(Entry& entry, const fs::path& deviceDir)
+{
+    ScsiDiskInfo info;
+    info.hctl = deviceDir.filename().string();
+    info.targetId = info.hctl.substr(0, info.hctl.rfind(':'));
+    auto read = [&](const char* name, bool optional) {
+        return attrAt(entry, deviceDir / name, std::string("device/") + name, optional).value_or("");
+    };
+    info.vendor = read("vendor", false);
+    info.model = read("model", false);
+    info.revision = read("rev", true);
+    info.wwid = read("wwid", true);
+    for (const auto& sg : listDir(deviceDir / "scsi_generic")) {
+        int err = 0;
+        if (auto dev = readSmallFile(deviceDir / "scsi_generic" / sg / "dev", err)) {
+            if (auto devnum = DevNum::parse(*dev)) {
+                info.sgNode = sg;
+                info.sgDevNum = *devnum;
+                break;
+            }
+        }
+    }
+    entry.dev.scsi = std::move(info);
+}
+
+void SysfsReader::fillDm(Entry& entry)
+{
+    DmInfo info;
+    info.name = attr(entry, "dm/name", false).value_or("");
+    info.uuid = attr(entry, "dm/uuid").value_or("");
+    info.suspended = attr(entry, "dm/suspended").value_or("0") == "1";
+    if (!m_dm) {
+        if (m_options.dm) {
+            m_dm = m_options.dm;
+        } else if (live()) {
+            m_ownedDm = makeLibDmTableSource();
+            m_dm = m_ownedDm.get();
+        }
+    }
+    if (!m_dm) {
+        info.tableError = "no device-mapper table source for this sysfs tree";
+    } else if (auto reason = m_dm->unavailableReason(); !reason.empty()) {
+        info.tableError = reason;
+        if (!m_dmWarned) {
+            m_warnings.push_back(reason + ": device-mapper tables unknown");
+            m_dmWarned = true;
+        }
+    } else if (auto table = m_dm->table(entry.dev.devnum, info.name)) {
+        info.table = std::move(*table);
+        info.tableKnown = true;
+    } else {
+        info.tableError = table.error().message();
+        entry.dev.warnings.push_back("device-mapper table: " + info.tableError);
+    }
+    entry.dev.dm = std::move(info);
+}
+
+void SysfsReader::fillLoop(Entry& entry)
+{
+    std::error_code ec;
+    if (!fs::exists(entry.dir / "loop", ec))
+        return; // not attached to a file
+    LoopInfo info;
+    info.backingFile = attr(entry, "loop/backing_file", false).value_or("");
+    info.offset = toNumber<uint64_t>(attr(entry, "loop/offset").value_or("0")).value_or(0);
+    info.sizeLimit = toNumber<uint64_t>(attr(entry, "loop/sizelimit").value_or("0")).value_or(0);
+    info.directIo = attr(entry, "loop/dio").value_or("0") == "1";
+    info.autoclear = attr(entry, "loop/autoclear").value_or("0") == "1";
+    entry.dev.loop = std::move(info);
+}
+
+void SysfsReader::fillOther(Entry& entry)
+{
+    BlockDevice& dev = entry.dev;
+    dev.kind = DeviceKind::Other;
+    std::error_code ec;
+    const fs::path driver = fs::canonical(entry.dir / "device/driver", ec);
+    if (!ec) {
+        dev.driverHint = driver.filename().string();
+        std::replace(dev.driverHint.begin(), dev.driverHint.end(), '_', '-');
+    }
+    if (!dev.driverHint.empty())
+        return;
+    static const std::pair<const char*, const char*> byPrefix[] = {
+        {"md", "md"},       {"zram", "zram"},   {"sr", "sr"},       {"mmcblk", "mmc"},
+        {"nbd", "nbd"},     {"rbd", "rbd"},     {"ram", "brd"},     {"vd", "virtio-blk"},
+        {"xvd", "xen-blkfront"}, {"bcache", "bcache"}, {"pmem", "pmem"}, {"ublkb", "ublk"},
+        {"drbd", "drbd"},   {"zd", "zfs"},
+    };
+    for (const auto& [prefix, hint] : byPrefix) {
+        if (dev.name.starts_with(prefix)) {
+            dev.driverHint = hint;
+            return;
+        }
+    }
+}
+
+void SysfsReader::readMounts(std::vector<Entry>& entries)
+{
+    if (m_options.mountinfo.empty())
+        return;
+    std::ifstream in(m_options.mountinfo);
+    if (!in) {
+        if (!m_options.mountinfo.empty() && live())
+            m_warnings.push_back("cannot read " + m_options.mountinfo.string() + ": mountpoints unknown");
+        return;
+    }
+    std::map<DevNum, Entry*> byDevNum;
+    for (auto& entry : entries)
+        byDevNum[entry.dev.devnum] = &entry;
+    std::string line;
+    while (std::getline(in, line)) {
+        const auto fields = words(line);
+        if (fields.size() < 5)
+            continue;
+        auto devnum = DevNum::parse(fields[2]);
+        if (!devnum)
+            continue;
+        auto it = byDevNum.find(*devnum);
+        if (it == byDevNum.end())
+            continue;
+        auto& mounts = it->second->dev.mountpoints;
+        const auto mountpoint = unescapeOctal(fields[4]);
+        if (std::find(mounts.begin(), mounts.end(), mountpoint) == mounts.end())
+            mounts.push_back(mountpoint);
+    }
+}
+
+void SysfsReader::readSwaps(std::vector<Entry>& entries)
+{
+    if (m_options.swaps.empty())
+        return;
+    std::ifstream in(m_options.swaps);
+    std::string line;
+    bool header = true;
+    while (std::getline(in, line)) {
+        if (header) {
+            header = false;
+            continue;
+        }
+        const auto fields = words(line);
+        if (fields.size() < 2 || fields[1] != "partition")
+            continue; // swap files live on a filesystem, which mountinfo already shows
+        const auto file = unescapeOctal(fields[0]);
+        Entry* match = nullptr;
+        struct stat st {};
+        if (live() && ::stat(file.c_str(), &st) == 0 && S_ISBLK(st.st_mode)) {
+            const auto devnum = DevNum::fromDevT(st.st_rdev);
+            for (auto& entry : entries) {
+                if (entry.dev.devnum == devnum)
+                    match = &entry;
+            }
+        } else {
+            for (auto& entry : entries) {
+                if (file == "/dev/" + entry.dev.name ||
+                    (entry.dev.dm && file == "/dev/mapper/" + entry.dev.dm->name))
+                    match = &entry;
+            }
+        }
+        if (match)
+            match->dev.mountpoints.push_back("[SWAP]");
+    }
+}
+
+Result<Topology> SysfsReader::read()
+{
+    const fs::path& root = m_options.sysfsRoot;
+    std::error_code ec;
+    std::vector<Entry> entries;
+    const fs::path classBlock = root / "class/block";
+    if (fs::is_directory(classBlock, ec)) {
+        for (const auto& name : listDir(classBlock))
+            collect(classBlock / name, entries);
+    } else if (fs::is_directory(root / "block", ec)) {
+        // Old layout: /sys/block/<disk> with partitions as subdirectories.
+        for (const auto& disk : listDir(root / "block")) {
+            collect(root / "block" / disk, entries);
+            for (const auto& sub : listDir(root / "block" / disk)) {
+                if (fs::exists(root / "block" / disk / sub / "partition", ec))
+                    collect(root / "block" / disk / sub, entries);
+            }
+        }
+    } else {
+        return std::unexpected(Error::make(Errc::NotFound, root.string(),
+                                           "no class/block or block directory: not a sysfs tree",
+                                           "point the sysfs root at /sys or a captured fixture's sys/"));
+    }
+    std::sort(entries.begin(), entries.end(),
+              [](const Entry& a, const Entry& b) { return naturalLess(a.dev.name, b.dev.name); });
+
+    for (auto& entry : entries)
+        fill(entry);
+
+    std::map<std::string, std::size_t> byName;
+    std::map<fs::path, std::size_t> byDir;
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        byName[entries[i].dev.name] = i;
+        byDir[entries[i].dir] = i;
+    }
+    auto addLower = [&](std::size_t upper, std::size_t lower) {
+        auto& lowers = entries[upper].dev.lowers;
+        if (upper != lower && std::find(lowers.begin(), lowers.end(), lower) == lowers.end())
+            lowers.push_back(lower);
+    };
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        auto& entry = entries[i];
+        if (entry.dev.partition) {
+            auto parent = byDir.find(entry.dir.parent_path());
+            if (parent != byDir.end()) {
+                addLower(i, parent->second);
+                const BlockDevice& disk = entries[parent->second].dev;
+                entry.dev.logicalBlockSize = disk.logicalBlockSize;
+                entry.dev.physicalBlockSize = disk.physicalBlockSize;
+                entry.dev.zoned = disk.zoned;
+            }
+            else
+                entry.dev.warnings.push_back("parent disk of this partition not found");
+        }
+        for (const auto& slave : entry.slaves) {
+            if (auto it = byName.find(slave); it != byName.end())
+                addLower(i, it->second);
+            else
+                entry.dev.warnings.push_back("lower device " + slave + " disappeared during the scan");
+        }
+        for (const auto& holder : entry.holders) {
+            if (auto it = byName.find(holder); it != byName.end())
+                addLower(it->second, i);
+        }
+    }
+
+    readMounts(entries);
+    readSwaps(entries);
+
+    std::vector<BlockDevice> devices;
+    devices.reserve(entries.size());
+    for (auto& entry : entries)
+        devices.push_back(std::move(entry.dev));
+    return Topology(std::move(devices), std::move(m_warnings));
+}
+
+} // namespace
+
+Result<Topology> readTopology(const TopologyOptions& options)
+{
+    SysfsReader reader(options);
+    return reader.read();
+}
+
+Result<Topology> readFixtureTopology(const fs::path& dir)
+{
+    std::error_code ec;
+    if (!fs::is_directory(dir / "sys", ec))
+        return std::unexpected(Error::make(Errc::NotFound, dir.string(), "not a fixture: no sys/ directory"));
+    auto dm = makeDmsetupTextSource(dir / "dmsetup-table.txt");
+    TopologyOptions options;
+    options.sysfsRoot = dir / "sys";
+    options.mountinfo = fs::exists(dir / "mountinfo", ec) ? dir / "mountinfo" : fs::path();
+    options.swaps = fs::exists(dir / "swaps", ec) ? dir / "swaps" : fs::path();
+    options.dm = dm.get();
+    return readTopology(options);
+}
+
+} // namespace offload
