@@ -450,8 +450,9 @@ void SysfsReader::fillOther(Entry& entry)
     BlockDevice& dev = entry.dev;
     dev.kind = DeviceKind::Other;
     std::error_code ec;
-    const fs::path driver = fs::canonical(entry.dir / "device/driver", ec);
-    if (!ec) {
+    // Only the link's last component matters; its target need not exist in a captured tree.
+    const fs::path driver = fs::read_symlink(entry.dir / "device/driver", ec);
+    if (!ec && !driver.filename().empty()) {
         dev.driverHint = driver.filename().string();
         std::replace(dev.driverHint.begin(), dev.driverHint.end(), '_', '-');
     }

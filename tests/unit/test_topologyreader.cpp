@@ -85,6 +85,50 @@ private slots:
         }
     }
 
+    void hostLoopFixture()
+    {
+        // Captured by tests/tools/capture-fixture.sh on the development host with two loop
+        // devices attached: a.img (16 MiB) and b.img (8 MiB, offset 1 MiB, direct I/O).
+        auto topo = readFixtureTopology(OFFLOADCP_FIXTURES "/host-loop");
+        QVERIFY2(topo.has_value(), topo ? "" : topo.error().message().c_str());
+        QVERIFY(topo->warnings().empty());
+        const BlockDevice* a = nullptr;
+        const BlockDevice* b = nullptr;
+        for (const auto& dev : topo->devices()) {
+            if (dev.loop && dev.loop->backingFile == "/var/tmp/offloadcp-fixture/a.img")
+                a = &dev;
+            if (dev.loop && dev.loop->backingFile == "/var/tmp/offloadcp-fixture/b.img")
+                b = &dev;
+        }
+        QVERIFY(a && b);
+        QCOMPARE(a->kind, DeviceKind::Loop);
+        QCOMPARE(a->sizeBytes, uint64_t(16) << 20);
+        QCOMPARE(a->loop->offset, uint64_t(0));
+        QVERIFY(!a->loop->directIo);
+        QCOMPARE(b->sizeBytes, uint64_t(7) << 20);
+        QCOMPARE(b->loop->offset, uint64_t(1) << 20);
+        QVERIFY(b->loop->directIo);
+        QCOMPARE(a->stableId(), std::string("loop:/var/tmp/offloadcp-fixture/a.img"));
+        QCOMPARE(b->stableId(), std::string("loop:/var/tmp/offloadcp-fixture/b.img@1048576"));
+        QVERIFY(a->isLeaf() && a->uppers.empty());
+        QCOMPARE(topo->find(a->stableId()), a);
+
+        // Every device has a stable id, and no two share one.
+        std::set<std::string> ids;
+        for (const auto& dev : topo->devices()) {
+            QVERIFY2(dev.warnings.empty(), dev.name.c_str());
+            QVERIFY(!dev.stableId().empty());
+            QVERIFY2(ids.insert(dev.stableId()).second, dev.stableId().c_str());
+        }
+        // The host's root disk is virtio-blk (driver name from the captured `device/driver` link).
+        const BlockDevice& vda = mustFind(*topo, "vda");
+        QCOMPARE(vda.kind, DeviceKind::Other);
+        QCOMPARE(vda.driverHint, std::string("virtio-blk"));
+        QCOMPARE(vda.mountpoints, (std::vector<std::string>{"/"}));
+        QCOMPARE(mustFind(*topo, "zram0").driverHint, std::string("zram"));
+        QCOMPARE(mustFind(*topo, "zram0").logicalBlockSize, 4096u);
+    }
+
     void fakeNvmeMultipathAndPartition()
     {
         QTemporaryDir dir;
