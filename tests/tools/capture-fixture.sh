@@ -154,6 +154,13 @@ for link in "$SYS"/class/block/*; do
     fi
 done
 
+# NVMe generic char devices (ngXnY) by class too, wherever the kernel parents them
+for link in "$SYS"/class/nvme-generic/*; do
+    [ -L "$link" ] || continue
+    copy_link "$link"
+    real=$(readlink -f "$link") && copy_attrs "$real" dev
+done
+
 if have dmsetup && [ -e /dev/mapper/control ]; then
     DM_DISABLE_UDEV=1 dmsetup table > "$OUT/dmsetup-table.txt" 2>/dev/null ||
         rm -f "$OUT/dmsetup-table.txt"
