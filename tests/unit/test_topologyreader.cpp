@@ -292,6 +292,17 @@ private slots:
         struct stat st {};
         QCOMPARE(::fstat(fd->get(), &st), 0);
         QCOMPARE(DevNum::fromDevT(st.st_rdev), loop->devnum);
+        // No node by that name: found through /dev/block or a private mknod'ed node.
+        BlockDevice unnamed = *loop;
+        unnamed.name = "offloadcp-no-such-node";
+        auto viaNumber = openBlockDevice(unnamed, O_RDONLY);
+        if (::geteuid() == 0) {
+            QVERIFY2(viaNumber.has_value(), viaNumber ? "" : viaNumber.error().message().c_str());
+            QCOMPARE(::fstat(viaNumber->get(), &st), 0);
+            QCOMPARE(DevNum::fromDevT(st.st_rdev), loop->devnum);
+        } else if (!viaNumber) {
+            QVERIFY(!viaNumber.error().message().empty()); // mknod needs root: a clear error
+        }
         // A device whose name points at a different node must not be opened by name.
         BlockDevice wrong = *loop;
         wrong.devnum = {7, 1};
