@@ -3,6 +3,7 @@
 // alignment, stacks built on each other, overlap on one device and on a shared leaf,
 // and the passthrough guard.
 #include "copy/CopySafety.h"
+#include "copy/PageCache.h"
 
 #include <QtTest>
 
@@ -90,6 +91,7 @@ private slots:
     void overlapOnOneDevice();
     void overlapOnSharedLeaf();
     void passthroughOnlyToLeaves();
+    void cacheLayersTopDown();
 };
 
 void TestSafety::plainCopyPasses()
@@ -200,6 +202,21 @@ void TestSafety::passthroughOnlyToLeaves()
     QVERIFY(!checkPassthroughTarget(t, Part1).has_value());
     QVERIFY(!checkPassthroughTarget(t, Lin0).has_value());
     QVERIFY(!checkPassthroughTarget(t, 99).has_value());
+}
+
+void TestSafety::cacheLayersTopDown()
+{
+    // A dm-linear on a partition of a disk: flush and drop walk every layer, the top first.
+    std::vector<BlockDevice> d;
+    d.push_back(dev("nvme0n1", DeviceKind::NvmeNamespace, {259, 0}, 1024 * kMiB, 512));
+    d.push_back(dev("nvme0n1p1", DeviceKind::Partition, {259, 1}, 512 * kMiB, 512, {0}));
+    d.push_back(dev("dm-0", DeviceKind::DeviceMapper, {253, 0}, 256 * kMiB, 512, {1}));
+    d.push_back(dev("nvme1n1", DeviceKind::NvmeNamespace, {259, 2}, 1024 * kMiB, 512));
+    d.push_back(dev("dm-1", DeviceKind::DeviceMapper, {253, 1}, 256 * kMiB, 512, {2, 3})); // spans two
+    Topology t(std::move(d));
+    QCOMPARE(stackTopDown(t, 2), (std::vector<std::size_t>{2, 1, 0}));
+    QCOMPARE(stackTopDown(t, 4), (std::vector<std::size_t>{4, 2, 3, 1, 0}));
+    QCOMPARE(stackTopDown(t, 0), (std::vector<std::size_t>{0}));
 }
 
 QTEST_GUILESS_MAIN(TestSafety)
