@@ -31,6 +31,7 @@ struct GlobalOptions {
 /// A subcommand registers its options on `app` and sets `run` to what it does when chosen.
 using Runner = std::function<int()>;
 void addReportCommand(CLI::App& app, GlobalOptions& global, Runner& run);
+void addCopyCommand(CLI::App& app, GlobalOptions& global, Runner& run);
 
 /// Text for the exit-code table in --help.
 std::string exitCodeHelp();

@@ -1,0 +1,473 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// `offloadcp copy SRC DST`: plan, check, run the copy job, report. Human output and
+// --json (one object per line: start, progress, fallback, done) come from the same values.
+#include "Cli.h"
+#include "CopyProgressBar.h"
+
+#include "capability/Scan.h"
+#include "copy/CopyJob.h"
+#include "copy/CopyPlanner.h"
+#include "copy/CopySafety.h"
+#include "copy/EndpointResolver.h"
+#include "util/ByteSize.h"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <unistd.h>
+
+namespace offload::cli {
+
+namespace {
+
+constexpr int kCopySchemaVersion = 1;
+
+volatile std::sig_atomic_t g_interrupted = 0;
+
+extern "C" void onInterrupt(int)
+{
+    g_interrupted = 1;
+}
+
+struct CopyCommandOptions {
+    std::string source;
+    std::string destination;
+    std::string srcOffset = "0";
+    std::string dstOffset = "0";
+    std::string length = "0";
+    std::string ioBytes = "4M";
+    bool requireOffload = false;
+    bool noOffload = false;
+    bool verify = false;
+    bool force = false;
+    unsigned ioDepth = 8;
+};
+
+int exitCodeFor(const Error& error)
+{
+    switch (error.code) {
+    case Errc::InvalidArgument: return ExitUsage;
+    case Errc::NotFound: return ExitNotFound;
+    case Errc::PermissionDenied: return ExitPermission;
+    case Errc::Busy: return ExitBusy;
+    case Errc::Cancelled: return ExitCancelled;
+    case Errc::Unsupported: return ExitNoOffload;
+    default: return ExitFailure;
+    }
+}
+
+nlohmann::json errorJson(const Error& e)
+{
+    nlohmann::json j{{"code", toString(e.code)}, {"message", e.message()}, {"device", e.device}};
+    j["lba"] = e.lba ? nlohmann::json(*e.lba) : nlohmann::json(nullptr);
+    if (e.sysErrno)
+        j["errno"] = e.sysErrno;
+    if (e.nvme)
+        j["nvme_status"] = {{"sct", e.nvme->sct}, {"sc", e.nvme->sc}, {"dw0", e.nvme->dw0}};
+    if (e.scsi)
+        j["scsi_sense"] = {{"key", e.scsi->key}, {"asc", e.scsi->asc}, {"ascq", e.scsi->ascq}};
+    return j;
+}
+
+nlohmann::json bytesByMethodJson(const BytesByMethod& bytes)
+{
+    nlohmann::json j = nlohmann::json::object();
+    for (std::size_t m = 0; m < kCopyMethodCount; ++m)
+        j[toString(static_cast<CopyMethod>(m))] = bytes[m];
+    return j;
+}
+
+nlohmann::json endpointJson(const CopyEndpoint& ep, const Topology& topology, uint64_t offset)
+{
+    nlohmann::json j{{"label", ep.label}, {"offset", offset}, {"size_bytes", ep.sizeBytes},
+                     {"logical_block_size", ep.blockSize}};
+    if (ep.device && *ep.device < topology.size()) {
+        j["device"] = topology.at(*ep.device).devPath();
+        j["stable_id"] = topology.at(*ep.device).stableId();
+    } else {
+        j["file"] = ep.file.string();
+    }
+    return j;
+}
+
+nlohmann::json progressJson(const CopyProgress& p)
+{
+    nlohmann::json j{{"schema_version", kCopySchemaVersion},
+                     {"event", "progress"},
+                     {"total_bytes", p.totalBytes},
+                     {"done_bytes", p.doneBytes},
+                     {"offloaded_bytes", p.offloadedBytes},
+                     {"host_bytes", p.hostBytes},
+                     {"bytes_by_method", bytesByMethodJson(p.bytesByMethod)},
+                     {"rate_bytes_per_second", p.bytesPerSecond},
+                     {"elapsed_seconds", p.elapsedSeconds},
+                     {"extents_done", p.extentsDone},
+                     {"extents_total", p.extentsTotal},
+                     {"fallbacks", p.fallbacks},
+                     {"verifying", p.verifying}};
+    j["eta_seconds"] = p.etaSeconds ? nlohmann::json(*p.etaSeconds) : nlohmann::json(nullptr);
+    return j;
+}
+
+nlohmann::json fallbackJson(const CopyFallback& f)
+{
+    nlohmann::json j{{"schema_version", kCopySchemaVersion},
+                     {"event", "fallback"},
+                     {"extent", f.extent},
+                     {"planned_method", toString(f.planned)},
+                     {"src_offset", f.srcOffset},
+                     {"dst_offset", f.dstOffset},
+                     {"length", f.length},
+                     {"reason", f.reason}};
+    if (f.deviceAnswer)
+        j["device_answer"] = errorJson(*f.deviceAnswer);
+    return j;
+}
+
+/// Prints JSON lines or human text; serialised because the job's worker thread prints too.
+class Output {
+public:
+    Output(bool json, bool tty)
+        : m_json(json)
+        , m_bar(stderr, tty && !json)
+    {
+    }
+    bool json() const { return m_json; }
+    CopyProgressBar& bar() { return m_bar; }
+    void line(const nlohmann::json& j)
+    {
+        std::lock_guard lock(m_mutex);
+        std::cout << j.dump() << '\n' << std::flush;
+    }
+    void text(const std::string& s)
+    {
+        m_bar.finish();
+        std::lock_guard lock(m_mutex);
+        std::cout << s << '\n' << std::flush;
+    }
+    void warn(const std::string& s)
+    {
+        if (m_json)
+            return;
+        m_bar.message("offloadcp: " + s);
+    }
+    /// Reports an error before or after the job; returns its exit code.
+    int fail(const Error& e, int code)
+    {
+        if (m_json) {
+            line({{"schema_version", kCopySchemaVersion}, {"event", "error"}, {"error", errorJson(e)},
+                  {"exit_code", code}});
+        } else {
+            m_bar.finish();
+            std::cerr << "offloadcp copy: " << e.message() << '\n';
+        }
+        return code;
+    }
+
+private:
+    bool m_json;
+    CopyProgressBar m_bar;
+    std::mutex m_mutex;
+};
+
+std::string methodSummary(const CopyPlan& plan)
+{
+    std::string out;
+    for (std::size_t m = 0; m < kCopyMethodCount; ++m) {
+        auto method = static_cast<CopyMethod>(m);
+        uint64_t bytes = plan.bytesBy(method);
+        if (bytes == 0)
+            continue;
+        if (!out.empty())
+            out += ", ";
+        char pct[16];
+        std::snprintf(pct, sizeof pct, "%.0f%%", plan.length ? 100.0 * double(bytes) / double(plan.length) : 0.0);
+        out += std::string(toString(method)) + " " + CopyProgressBar::bytes(bytes) + " (" + pct + ")";
+    }
+    return out;
+}
+
+void printPlan(Output& out, const CopyPlan& plan)
+{
+    out.text("Copying " + CopyProgressBar::bytes(plan.length) + " from " + plan.source.label + " (offset "
+             + std::to_string(plan.srcOffset) + ") to " + plan.destination.label + " (offset "
+             + std::to_string(plan.dstOffset) + ")");
+    out.text("  methods: " + methodSummary(plan));
+    const std::size_t shown = std::min<std::size_t>(plan.extents.size(), 8);
+    for (std::size_t i = 0; i < shown; ++i) {
+        const PlannedExtent& e = plan.extents[i];
+        out.text("  extent " + std::to_string(i) + ": " + CopyProgressBar::bytes(e.length) + " at "
+                 + std::to_string(e.srcOffset) + " -> " + std::to_string(e.dstOffset) + ": " + toString(e.method)
+                 + (e.reason.empty() ? "" : " (" + e.reason + ")"));
+    }
+    if (plan.extents.size() > shown)
+        out.text("  ... " + std::to_string(plan.extents.size() - shown) + " more extents (see `offloadcp plan`)");
+    for (const std::string& w : plan.warnings)
+        out.warn(w);
+}
+
+nlohmann::json doneJson(const CopyResult& r, int exitCode)
+{
+    nlohmann::json j{{"schema_version", kCopySchemaVersion},
+                     {"event", "done"},
+                     {"status", r.ok() ? "ok" : r.cancelled() ? "cancelled" : "error"},
+                     {"exit_code", exitCode},
+                     {"total_bytes", r.totalBytes},
+                     {"done_bytes", r.doneBytes},
+                     {"host_bytes", r.hostBytes},
+                     {"offloaded_bytes", r.offloadedBytes},
+                     {"bytes_by_method", bytesByMethodJson(r.bytesByMethod)},
+                     {"wall_seconds", r.wallSeconds},
+                     {"copy_seconds", r.copySeconds},
+                     {"cpu_user_seconds", r.cpuUserSeconds},
+                     {"cpu_system_seconds", r.cpuSystemSeconds},
+                     {"warnings", r.warnings}};
+    if (!r.ok())
+        j["error"] = errorJson(r.status.error());
+    nlohmann::json extents = nlohmann::json::array();
+    for (const ExtentResult& e : r.extents)
+        extents.push_back({{"index", e.index},
+                           {"src_offset", e.srcOffset},
+                           {"dst_offset", e.dstOffset},
+                           {"length", e.length},
+                           {"planned_method", toString(e.planned)},
+                           {"actual_method", toString(e.actual)},
+                           {"fell_back", e.fellBack},
+                           {"reason", e.reason},
+                           {"offloaded_bytes", e.offloadedBytes},
+                           {"host_bytes", e.hostBytes},
+                           {"seconds", e.seconds},
+                           {"completed", e.completed}});
+    j["extents"] = extents;
+    if (r.verify) {
+        nlohmann::json v{{"match", r.verify->match}, {"bytes_compared", r.verify->bytesCompared},
+                         {"block_size", r.verify->blockSize}, {"message", r.verify->message()}};
+        auto opt = [](const std::optional<uint64_t>& x) { return x ? nlohmann::json(*x) : nlohmann::json(nullptr); };
+        v["first_differing_offset"] = opt(r.verify->firstDifferingOffset);
+        v["first_differing_dst_lba"] = opt(r.verify->firstDifferingDstLba);
+        v["first_differing_src_lba"] = opt(r.verify->firstDifferingSrcLba);
+        j["verify"] = v;
+    } else {
+        j["verify"] = nullptr;
+    }
+    return j;
+}
+
+std::string doneText(const CopyResult& r)
+{
+    auto rate = [&](uint64_t bytes) {
+        return r.copySeconds > 0 ? CopyProgressBar::bytes(uint64_t(double(bytes) / r.copySeconds)) + "/s" : "-";
+    };
+    char cpu[64];
+    std::snprintf(cpu, sizeof cpu, "%.2f s user + %.2f s system", r.cpuUserSeconds, r.cpuSystemSeconds);
+    char secs[32];
+    std::snprintf(secs, sizeof secs, "%.2f s", r.copySeconds > 0 ? r.copySeconds : r.wallSeconds);
+    std::string out;
+    if (r.cancelled()) {
+        char pct[16];
+        std::snprintf(pct, sizeof pct, "%.0f%%", r.totalBytes ? 100.0 * double(r.doneBytes) / double(r.totalBytes) : 0.0);
+        out = "Cancelled after copying " + CopyProgressBar::bytes(r.doneBytes) + " of "
+              + CopyProgressBar::bytes(r.totalBytes) + " (" + pct + ", " + secs
+              + "); the destination range holds a partial copy.";
+        return out;
+    }
+    out = std::string(r.ok() ? "Copied " : "Stopped after ") + CopyProgressBar::bytes(r.doneBytes) + " of "
+          + CopyProgressBar::bytes(r.totalBytes) + " in " + secs + " (" + rate(r.doneBytes) + "): "
+          + CopyProgressBar::bytes(r.offloadedBytes) + " offloaded, " + CopyProgressBar::bytes(r.hostBytes)
+          + " through the host; host CPU " + cpu;
+    if (!r.fallbacks.empty())
+        out += "\n  " + std::to_string(r.fallbacks.size()) + " range(s) fell back to read/write (see above)";
+    if (r.verify)
+        out += "\n  verify: " + r.verify->message();
+    return out;
+}
+
+int runCopy(const CopyCommandOptions& o, const GlobalOptions& global)
+{
+    Output out(global.json, ::isatty(STDERR_FILENO) == 1);
+    if (o.requireOffload && o.noOffload)
+        return out.fail(Error::invalid("--require-offload and --no-offload contradict each other"), ExitUsage);
+    if (!global.fixture.empty())
+        return out.fail(Error::invalid("copy works on this machine's devices only, not on a --fixture",
+                                       "use `offloadcp plan --fixture` to see what a copy would do"),
+                        ExitUsage);
+
+    uint64_t sizes[4] = {};
+    const std::pair<const char*, const std::string*> sizeOptions[4] = {
+        {"--src-offset", &o.srcOffset}, {"--dst-offset", &o.dstOffset}, {"--length", &o.length}, {"--io-size", &o.ioBytes}};
+    for (std::size_t i = 0; i < 4; ++i) {
+        auto value = parseByteSize(*sizeOptions[i].second);
+        if (!value) {
+            Error e = value.error();
+            e.what = std::string(sizeOptions[i].first) + ": " + e.what;
+            return out.fail(e, ExitUsage);
+        }
+        sizes[i] = *value;
+    }
+    if (sizes[3] < 4096 || sizes[3] > (256u << 20) || sizes[3] % 4096 != 0)
+        return out.fail(Error::invalid("--io-size must be a multiple of 4 KiB between 4K and 256M"), ExitUsage);
+
+    auto snapshot = scanSystem({});
+    if (!snapshot)
+        return out.fail(snapshot.error(), exitCodeFor(snapshot.error()));
+    std::shared_ptr<const Topology> topology = snapshot->topology;
+
+    auto src = resolveEndpoint(*topology, o.source, EndpointRole::Source);
+    if (!src)
+        return out.fail(src.error(), exitCodeFor(src.error()));
+    auto dst = resolveEndpoint(*topology, o.destination, EndpointRole::Destination);
+    if (!dst)
+        return out.fail(dst.error(), exitCodeFor(dst.error()));
+
+    CopyRequest request;
+    request.source = *src;
+    request.destination = *dst;
+    request.srcOffset = sizes[0];
+    request.dstOffset = sizes[1];
+    request.length = sizes[2];
+    request.noOffload = o.noOffload;
+    auto plan = planCopy(*topology, snapshot->capabilities, request);
+    if (!plan)
+        return out.fail(plan.error(), exitCodeFor(plan.error()));
+    if (o.noOffload)
+        *plan = withoutOffload(std::move(*plan), "--no-offload");
+    if (o.requireOffload && plan->offloadedBytes() < plan->length) {
+        std::string why;
+        for (const PlannedExtent& e : plan->extents) {
+            if (!isOffload(e.method)) {
+                why = e.reason;
+                break;
+            }
+        }
+        Error e = Error::make(Errc::Unsupported, plan->source.label,
+                              "--require-offload: " + CopyProgressBar::bytes(plan->length - plan->offloadedBytes())
+                                  + " of the range cannot be offloaded" + (why.empty() ? "" : " (" + why + ")"),
+                              "see `offloadcp plan` for every extent's reason; nothing was written");
+        return out.fail(e, ExitNoOffload);
+    }
+
+    // Refuse before saying "start": a mounted or held destination, overlap, sizes. (The job
+    // checks again; this gives the refusal without a half-started copy in the output.)
+    auto safety = checkCopySafety(*topology, *plan, SafetyOptions{o.force});
+    if (!safety)
+        return out.fail(safety.error(), exitCodeFor(safety.error()));
+
+    if (out.json()) {
+        nlohmann::json start{{"schema_version", kCopySchemaVersion},
+                             {"event", "start"},
+                             {"source", endpointJson(plan->source, *topology, plan->srcOffset)},
+                             {"destination", endpointJson(plan->destination, *topology, plan->dstOffset)},
+                             {"length", plan->length},
+                             {"offloaded_share", plan->offloadedShare()},
+                             {"verify", o.verify},
+                             {"warnings", plan->warnings}};
+        nlohmann::json extents = nlohmann::json::array();
+        for (const PlannedExtent& e : plan->extents)
+            extents.push_back({{"src_offset", e.srcOffset},
+                               {"dst_offset", e.dstOffset},
+                               {"length", e.length},
+                               {"method", toString(e.method)},
+                               {"reason", e.reason}});
+        start["extents"] = extents;
+        out.line(start);
+    } else {
+        printPlan(out, *plan);
+    }
+
+    CopyOptions options;
+    options.verify = o.verify;
+    options.force = o.force;
+    options.requireOffload = o.requireOffload;
+    options.ioBytes = static_cast<uint32_t>(sizes[3]);
+    options.ioDepth = o.ioDepth;
+    options.progressInterval = std::chrono::milliseconds(out.json() ? 500 : 100);
+
+    CopyEvents events;
+    events.progress = [&](const CopyProgress& p) {
+        if (out.json())
+            out.line(progressJson(p));
+        else
+            out.bar().update(p);
+    };
+    events.fallback = [&](const CopyFallback& f) {
+        if (out.json())
+            out.line(fallbackJson(f));
+        else
+            out.warn("falling back to read/write for " + CopyProgressBar::bytes(f.length) + " at source offset "
+                     + std::to_string(f.srcOffset) + ": " + f.reason);
+    };
+
+    // Ctrl-C cancels cleanly; a second one kills (SA_RESETHAND).
+    struct sigaction sa {};
+    sa.sa_handler = onInterrupt;
+    sa.sa_flags = SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    struct sigaction oldInt {};
+    struct sigaction oldTerm {};
+    sigaction(SIGINT, &sa, &oldInt);
+    sigaction(SIGTERM, &sa, &oldTerm);
+
+    auto job = CopyJob::start(topology, snapshot->capabilities, std::move(*plan), options, events);
+    const CopyResult* result = nullptr;
+    bool told = false;
+    while (!(result = job->waitFor(std::chrono::milliseconds(100)))) {
+        if (g_interrupted && !told) {
+            job->cancel();
+            told = true;
+            out.warn("interrupted: stopping after the I/Os in flight...");
+        }
+    }
+    sigaction(SIGINT, &oldInt, nullptr);
+    sigaction(SIGTERM, &oldTerm, nullptr);
+    out.bar().finish();
+
+    const CopyResult& r = *result;
+    int code = ExitOk;
+    if (!r.ok())
+        code = exitCodeFor(r.status.error());
+    else if (r.verify && !r.verify->match)
+        code = ExitVerifyMismatch;
+
+    for (const std::string& w : r.warnings)
+        out.warn(w);
+    if (out.json()) {
+        out.line(doneJson(r, code));
+    } else {
+        if (!r.ok() && !r.cancelled())
+            std::cerr << "offloadcp copy: " << r.status.error().message() << '\n';
+        out.text(doneText(r));
+    }
+    return code;
+}
+
+} // namespace
+
+void addCopyCommand(CLI::App& app, GlobalOptions& global, Runner& run)
+{
+    auto o = std::make_shared<CopyCommandOptions>();
+    CLI::App* cmd = app.add_subcommand(
+        "copy", "Copy SRC to DST (block devices or regular files), offloading to the device where the stacks allow");
+    cmd->add_option("SRC", o->source, "source volume (/dev path, dm name, stable id) or regular file")->required();
+    cmd->add_option("DST", o->destination, "destination volume or regular file")->required();
+    cmd->add_option("--src-offset", o->srcOffset, std::string("offset in SRC, ") + kByteSizeHelp);
+    cmd->add_option("--dst-offset", o->dstOffset, "offset in DST (same forms)");
+    cmd->add_option("--length", o->length, "how much to copy (same forms; default: to the end of SRC)");
+    auto* require = cmd->add_flag("--require-offload", o->requireOffload,
+                                  "fail (exit 6) unless the device copies every byte; nothing is written then");
+    auto* none = cmd->add_flag("--no-offload", o->noOffload, "copy through the host only (io_uring read/write)");
+    require->excludes(none);
+    cmd->add_flag("--verify", o->verify, "read both ranges back with O_DIRECT and compare (exit 7 on a difference)");
+    cmd->add_flag("--force", o->force, "allow a destination that is mounted or held by another device");
+    cmd->add_option("--io-size", o->ioBytes, "host copy: bytes per I/O (default 4M)");
+    cmd->add_option("--io-depth", o->ioDepth, "host copy: I/Os in flight (default 8)")->check(CLI::Range(1, 64));
+    cmd->add_flag("--json", global.json, "one JSON object per line: start, progress, fallback, done");
+    cmd->footer(exitCodeHelp());
+    cmd->callback([o, &global, &run] { run = [o, &global] { return runCopy(*o, global); }; });
+}
+
+} // namespace offload::cli
