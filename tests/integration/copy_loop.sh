@@ -66,7 +66,7 @@ check "bytes after the range untouched" [ "$(dmd5 "$DST" $((8 * MiB)) $((8 * MiB
 check "json: start, progress and done lines carry schema_version" \
     [ "$(jq -s '[.[] | select(.schema_version == 1) | .event] | (index("start") == 0) and (.[-1] == "done")' <<<"$json")" = true ]
 check "json: done says ok, 5 MiB by read-write" \
-    [ "$(jq -s '.[-1] | .status == "ok" and .done_bytes == 5242880 and .bytes_by_method["read-write"] == 5242880' <<<"$json")" = true ]
+    [ "$(jq -s '.[-1] | .status == "ok" and .bytes_done == 5242880 and .bytes_by_method["read-write"] == 5242880' <<<"$json")" = true ]
 check "json: the plan says why read/write" [ "$(jq -s -r '.[0].extents[0].reason | length > 0' <<<"$json")" = true ]
 
 echo "== 3. refusals change nothing"
