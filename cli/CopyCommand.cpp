@@ -466,7 +466,6 @@ void addCopyCommand(CLI::App& app, GlobalOptions& global, Runner& run)
     cmd->add_option("--io-size", o->ioBytes, "host copy: bytes per I/O (default 4M)");
     cmd->add_option("--io-depth", o->ioDepth, "host copy: I/Os in flight (default 8)")->check(CLI::Range(1, 64));
     cmd->add_flag("--json", global.json, "one JSON object per line: start, progress, fallback, done");
-    cmd->footer(exitCodeHelp());
     cmd->callback([o, &global, &run] { run = [o, &global] { return runCopy(*o, global); }; });
 }
 

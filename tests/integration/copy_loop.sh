@@ -13,6 +13,7 @@ SIZE_MIB=${COPY_LOOP_MIB:-1024}
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root (loop devices)"; exit 77; }
 command -v losetup >/dev/null && command -v jq >/dev/null || { echo "SKIP: needs losetup and jq"; exit 77; }
 [ -x "$OFFLOADCP" ] || command -v "$OFFLOADCP" >/dev/null || { echo "SKIP: no offloadcp binary"; exit 77; }
+"$OFFLOADCP" copy --help >/dev/null 2>&1 || { echo "FAIL: offloadcp has no copy subcommand"; exit 1; }
 
 # Backing files must live on a disk filesystem (O_DIRECT), not tmpfs.
 WORK=$(mktemp -d "${OFFLOADCP_TEST_DIR:-/var/tmp}/offloadcp-copy-loop.XXXXXX")
