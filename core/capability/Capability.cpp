@@ -60,7 +60,7 @@ uint32_t be32(const Bytes& d, std::size_t at)
 std::unexpected<Error> corrupt(std::string what)
 {
     return std::unexpected(Error::make(Errc::Corrupt, {}, std::move(what),
-                                       "the device (or the captured fixture) returned malformed data"));
+                                       "The device (or the captured fixture) returned malformed data"));
 }
 
 /// Text of a fixed-size ASCII field: stops at the first NUL, drops padding spaces.

@@ -32,7 +32,7 @@ Error commandError(int rc, int savedErrno, const BlockDevice& ns, const std::str
     if (rc < 0) {
         Error e = Error::sys(savedErrno, ns.name, what + " failed");
         if (e.code == Errc::PermissionDenied)
-            e.hint = "run offloadcp as root: NVMe passthrough needs CAP_SYS_ADMIN";
+            e.hint = "Run offloadcp as root: NVMe passthrough needs CAP_SYS_ADMIN";
         return e;
     }
     const auto field = static_cast<uint16_t>(rc);
@@ -150,7 +150,7 @@ private:
             return std::unexpected(Error::make(
                 Errc::InvalidArgument, ns.name,
                 std::string("refusing NVMe passthrough: this is a ") + toString(ns.kind) + ", not an NVMe namespace",
-                "commands go to the leaf namespace with translated LBAs, never to a partition or dm node"));
+                "Commands go to the leaf namespace with translated LBAs, never to a partition or dm node"));
         return openBlockDevice(ns, flags | O_CLOEXEC);
     }
 

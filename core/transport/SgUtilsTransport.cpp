@@ -128,7 +128,7 @@ private:
             return std::unexpected(Error::make(
                 Errc::InvalidArgument, lun.name,
                 std::string("refusing SCSI passthrough: this is a ") + toString(lun.kind) + ", not a SCSI disk",
-                "commands go to the leaf LUN with translated LBAs, never to a partition or dm node"));
+                "Commands go to the leaf LUN with translated LBAs, never to a partition or dm node"));
         auto fd = openBlockDevice(lun, openFlags | O_NONBLOCK | O_CLOEXEC);
         if (!fd)
             return std::unexpected(fd.error());
@@ -151,7 +151,7 @@ private:
         if (res < 0) {
             Error e = Error::sys(-res, lun.name, what + " could not be sent");
             if (e.code == Errc::PermissionDenied)
-                e.hint = "run offloadcp as root: SCSI pass-through needs CAP_SYS_RAWIO";
+                e.hint = "Run offloadcp as root: SCSI pass-through needs CAP_SYS_RAWIO";
             return std::unexpected(e);
         }
         if (res == SCSI_PT_DO_TIMEOUT)
