@@ -113,6 +113,40 @@ private slots:
         QCOMPARE(capabilityOf(*snap, "loop0")->status, ProbeStatus::NotApplicable);
     }
 
+    void labCaptureScansEndToEnd()
+    {
+        // The QEMU lab's capture (tests/fixtures/lab-devices): sysfs tree + probe bytes from
+        // real QEMU 10 namespaces and LIO LUNs, names as in lab-env.txt.
+        ScanOptions options;
+        options.fixture = std::filesystem::path(OFFLOADCP_FIXTURES) / "lab-devices";
+        auto snap = scanSystem(options);
+        QVERIFY2(snap.has_value(), snap ? "" : snap.error().message().c_str());
+        const auto* small = capabilityOf(*snap, "nvme0n1"); // NS_SMALL: mssrl=256 mcl=1024 msrc=7
+        QVERIFY(small);
+        QCOMPARE(small->mechanism, CopyMechanism::NvmeCopy);
+        QCOMPARE(small->nvme->mssrl, 256u);
+        QCOMPARE(small->nvme->mcl, 1024u);
+        QCOMPARE(small->nvme->msrc, 7u);
+        const auto* fourK = capabilityOf(*snap, "nvme1n2"); // NS_4K
+        QVERIFY(fourK);
+        QCOMPARE(fourK->nvme->lbaBytes, 4096u);
+        const auto* part = capabilityOf(*snap, "nvme1n1p1");
+        QVERIFY(part);
+        QCOMPARE(part->status, ProbeStatus::NotApplicable);
+        const auto* lio = capabilityOf(*snap, "sda"); // SD_T1A
+        QVERIFY(lio);
+        QCOMPARE(lio->mechanism, CopyMechanism::ScsiXcopy);
+        const auto* no3pc = capabilityOf(*snap, "sdd"); // SD_T1N, emulate_3pc=0
+        QVERIFY(no3pc);
+        QVERIFY(no3pc->reason.starts_with("no 3PC"));
+        const auto* virtio = capabilityOf(*snap, "vda");
+        QVERIFY(virtio);
+        QCOMPARE(virtio->reason, std::string("virtio-blk: no copy offload command"));
+        const auto* loop = capabilityOf(*snap, "loop0");
+        QVERIFY(loop);
+        QCOMPARE(loop->reason, std::string("loop device: the loop driver has no copy command"));
+    }
+
     void missingFixtureIsAnError()
     {
         ScanOptions options;
