@@ -219,13 +219,16 @@ void CloneDialog::replan()
         for (CopyMethod m : methods)
             legend << ExtentBar::LegendEntry{methodColor(m), methodText(m)};
         m_planBar->setExtents(p.length, segments, legend);
-        m_share->setText(tr("%1 of %2 offloaded to the device (%3 by the host); %4 extents, %5 NVMe Copy and %6 "
-                            "EXTENDED COPY commands")
+        QStringList commands;
+        if (!p.nvmeSteps.empty())
+            commands << tr("%n NVMe Copy command(s)", nullptr, static_cast<int>(p.nvmeSteps.size()));
+        if (!p.xcopySteps.empty())
+            commands << tr("%n EXTENDED COPY command(s)", nullptr, static_cast<int>(p.xcopySteps.size()));
+        m_share->setText(tr("%1 of %2 offloaded to the device, %3 copied by the host (%4 extents%5)")
                              .arg(formatShare(p.offloadedShare()), formatBytes(p.length),
                                   formatBytes(p.length - p.offloadedBytes()))
                              .arg(p.extents.size())
-                             .arg(p.nvmeSteps.size())
-                             .arg(p.xcopySteps.size()));
+                             .arg(commands.isEmpty() ? QString() : QStringLiteral("; ") + commands.join(QStringLiteral(", "))));
         html << QStringLiteral("<b>%1</b><ul style=\"margin-left:-20px\">").arg(tr("Reasons"));
         for (const auto& [reason, bytes] : reasons)
             html << QStringLiteral("<li>%1 <i>(%2)</i></li>").arg(reason.toHtmlEscaped(), formatBytes(bytes));

@@ -23,8 +23,11 @@ QString q(const std::string& s) { return QString::fromStdString(s); }
 QString hexBytes(const std::vector<uint8_t>& bytes)
 {
     QString out;
-    for (uint8_t b : bytes)
-        out += QStringLiteral("%1").arg(b, 2, 16, QLatin1Char('0'));
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+        if (i > 0 && i % 4 == 0)
+            out += QLatin1Char(' '); // groups of 4 bytes, so a narrow pane can wrap it
+        out += QStringLiteral("%1").arg(bytes[i], 2, 16, QLatin1Char('0'));
+    }
     return out;
 }
 
@@ -57,6 +60,7 @@ DetailsPane::DetailsPane(QWidget* parent)
     auto* scroll = new QScrollArea(this);
     scroll->setWidgetResizable(true);
     scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     outer->addWidget(scroll);
 
     auto* content = new QWidget(scroll);
@@ -71,11 +75,11 @@ DetailsPane::DetailsPane(QWidget* parent)
     m_title->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard);
     m_badgeIcon = new QLabel(content);
     m_badge = new QLabel(content);
-    header->addWidget(m_title);
-    header->addSpacing(12);
-    header->addWidget(m_badgeIcon);
-    header->addWidget(m_badge);
-    header->addStretch();
+    m_badge->setWordWrap(true);
+    m_badgeIcon->setFixedSize(20, 20);
+    layout->addWidget(m_title);
+    header->addWidget(m_badgeIcon, 0, Qt::AlignTop);
+    header->addWidget(m_badge, 1);
     layout->addLayout(header);
 
     auto* mapBox = new QGroupBox(tr("Where the bytes live"), content);
@@ -94,15 +98,15 @@ DetailsPane::DetailsPane(QWidget* parent)
     reasonsLayout->addWidget(m_reasons);
     layout->addWidget(m_reasonsBox);
 
-    auto* boxes = new QHBoxLayout;
+    auto* boxes = new QVBoxLayout;
     m_identityBox = new QGroupBox(tr("Identity"), content);
     m_identity = new QFormLayout(m_identityBox);
     m_identity->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
     m_limitsBox = new QGroupBox(tr("Copy limits"), content);
     m_limits = new QFormLayout(m_limitsBox);
     m_limits->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
-    boxes->addWidget(m_identityBox, 1);
-    boxes->addWidget(m_limitsBox, 1);
+    boxes->addWidget(m_identityBox);
+    boxes->addWidget(m_limitsBox);
     layout->addLayout(boxes);
     layout->addStretch();
 
@@ -224,7 +228,8 @@ void DetailsPane::showDevice(std::optional<std::size_t> device)
     m_title->setText(dev.dm && !dev.dm->name.empty() ? QStringLiteral("%1 (%2)").arg(q(dev.dm->name), q(dev.name))
                                                      : q(dev.name));
     m_badgeIcon->setPixmap(icon(badgeIconName(a.badge)).pixmap(20, 20));
-    m_badge->setText(QStringLiteral("%1 — %2 offloadable").arg(badgeText(a.badge), formatShare(a.offloadableShare)));
+    m_badge->setText(tr("%1 — %2 of its bytes on devices with a copy command")
+                         .arg(badgeText(a.badge), formatShare(a.offloadableShare)));
     m_badge->setAccessibleName(tr("Verdict"));
 
     fillExtentBar(*m_extentBar, *m_snapshot, *device);

@@ -128,20 +128,40 @@ void ExtentBar::paintEvent(QPaintEvent*)
     p.fillRect(bar, pal.color(QPalette::Base));
     if (m_total > 0) {
         const double scale = static_cast<double>(bar.width()) / static_cast<double>(m_total);
+        struct Run {
+            int x0, x1;
+            QColor color;
+            QString label;
+        };
+        // Pixel runs: neighbouring segments of one colour that are too thin to tell apart
+        // merge into one run (a finely striped volume has thousands of pieces).
+        QList<Run> runs;
         for (const auto& s : m_segments) {
             const int x0 = bar.left() + static_cast<int>(static_cast<double>(s.offset) * scale);
             int x1 = bar.left() + static_cast<int>(static_cast<double>(s.offset + s.length) * scale);
             x1 = std::max(x1, x0 + 1); // a tiny piece stays visible
-            const QRect r(x0, bar.top(), x1 - x0, bar.height());
-            p.fillRect(r, s.color);
-            p.setPen(pal.color(QPalette::Base));
-            if (x0 > bar.left())
-                p.drawLine(x0, bar.top(), x0, bar.bottom());
-            if (!s.label.isEmpty()) {
-                const QString text = fontMetrics().elidedText(s.label, Qt::ElideRight, r.width() - 6);
+            if (!runs.isEmpty() && runs.last().color == s.color && (x1 - x0 < 24 || runs.last().x1 - runs.last().x0 < 24)) {
+                Run& last = runs.last();
+                last.x1 = std::max(last.x1, x1);
+                if (last.label != s.label)
+                    last.label.clear();
+                continue;
+            }
+            runs << Run{x0, x1, s.color, s.label};
+        }
+        for (int i = 0; i < runs.size(); ++i) {
+            const Run& r = runs[i];
+            const QRect rect(r.x0, bar.top(), r.x1 - r.x0, bar.height());
+            p.fillRect(rect, r.color);
+            if (i > 0 && r.x1 - r.x0 >= 4 && runs[i - 1].x1 - runs[i - 1].x0 >= 4) {
+                p.setPen(pal.color(QPalette::Base));
+                p.drawLine(r.x0, bar.top(), r.x0, bar.bottom());
+            }
+            if (!r.label.isEmpty()) {
+                const QString text = fontMetrics().elidedText(r.label, Qt::ElideRight, rect.width() - 6);
                 if (text.size() > 1 && text != QStringLiteral("…")) {
-                    p.setPen(s.color.lightnessF() > 0.55 ? QColor(Qt::black) : QColor(Qt::white));
-                    p.drawText(r.adjusted(3, 0, -3, 0), Qt::AlignCenter, text);
+                    p.setPen(r.color.lightnessF() > 0.55 ? QColor(Qt::black) : QColor(Qt::white));
+                    p.drawText(rect.adjusted(3, 0, -3, 0), Qt::AlignCenter, text);
                 }
             }
         }

@@ -61,11 +61,13 @@ MainWindow::MainWindow(const QString& fixture, QWidget* parent)
     top->addWidget(m_details);
     top->setStretchFactor(0, 3);
     top->setStretchFactor(1, 2);
+    top->setSizes({700, 560});
     auto* vertical = new QSplitter(Qt::Vertical, this);
     vertical->addWidget(top);
     vertical->addWidget(m_jobsPanel);
     vertical->setStretchFactor(0, 3);
     vertical->setStretchFactor(1, 2);
+    vertical->setSizes({520, 280});
     setCentralWidget(vertical);
 
     // Actions (toolbar + menu), all with shortcuts.

@@ -103,7 +103,8 @@ void ThroughputChart::setJob(JobController* job)
         s->clear();
     m_maxY = 1.0;
     m_axisX->setRange(0, 10);
-    m_axisY->setRange(0, 1);
+    m_axisY->setRange(0, 100);
+    m_axisY->setLabelFormat(QStringLiteral("%.0f"));
     if (!job) {
         chart()->setTitle(tr("Throughput (select a job)"));
         for (auto* s : m_series)
@@ -132,7 +133,10 @@ void ThroughputChart::addSample(const ThroughputSample& sample)
         m_maxY = std::max(m_maxY, mbps);
     }
     m_axisX->setRange(0, std::max(10.0, sample.seconds * 1.1));
-    m_axisY->setRange(0, m_maxY * 1.15);
+    m_axisX->applyNiceNumbers();
+    m_axisY->setRange(0, m_maxY * 1.1);
+    m_axisY->applyNiceNumbers();
+    m_axisY->setLabelFormat(m_maxY < 10 ? QStringLiteral("%.1f") : QStringLiteral("%.0f"));
 }
 
 int ThroughputChart::pointCount(CopyMethod method) const

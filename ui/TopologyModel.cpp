@@ -23,6 +23,8 @@ void TopologyModel::setSnapshot(std::shared_ptr<const VolumeSnapshot> snapshot)
     if (m_snapshot && m_snapshot->topology) {
         std::vector<std::size_t> stack;
         for (std::size_t root : m_snapshot->topology->roots()) {
+            if (isHidden(m_snapshot->device(root)))
+                continue;
             auto node = std::make_unique<Node>();
             node->device = root;
             node->parent = &m_root;
@@ -34,6 +36,12 @@ void TopologyModel::setSnapshot(std::shared_ptr<const VolumeSnapshot> snapshot)
         }
     }
     endResetModel();
+}
+
+bool TopologyModel::isHidden(const BlockDevice& device)
+{
+    // lsblk's habit: a loop device with nothing attached is not a volume.
+    return device.kind == DeviceKind::Loop && device.sizeBytes == 0 && device.uppers.empty();
 }
 
 void TopologyModel::build(Node& node, std::vector<std::size_t>& stack)

@@ -31,6 +31,9 @@ public:
     void setSnapshot(std::shared_ptr<const VolumeSnapshot> snapshot);
     const std::shared_ptr<const VolumeSnapshot>& snapshot() const { return m_snapshot; }
 
+    /// Devices the tree leaves out: loop devices with no file attached (as lsblk does).
+    static bool isHidden(const BlockDevice& device);
+
     /// The first index that shows `device` in column 0, invalid when absent.
     QModelIndex indexForDevice(std::size_t device) const;
     /// The first index whose device has this stable id.

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "VolumeSnapshot.h"
 
+#include "capability/Verdict.h"
+
 #include <QCoreApplication>
 
 #include <algorithm>
@@ -33,7 +35,7 @@ QString mechanismText(CopyMechanism mechanism)
 {
     switch (mechanism) {
     case CopyMechanism::NvmeCopy: return QStringLiteral("NVMe Copy");
-    case CopyMechanism::ScsiXcopy: return QStringLiteral("SCSI EXTENDED COPY");
+    case CopyMechanism::ScsiXcopy: return QStringLiteral("EXTENDED COPY");
     case CopyMechanism::None: return QStringLiteral("none");
     }
     return {};
@@ -111,63 +113,49 @@ AssessedPiece assessPiece(const Topology& topology, const CapabilitySet& caps, c
     return out;
 }
 
+Badge badgeFor(Verdict verdict)
+{
+    switch (verdict) {
+    case Verdict::Full: return Badge::EndToEnd;
+    case Verdict::Partial: return Badge::Partly;
+    case Verdict::None: return Badge::HostOnly;
+    case Verdict::Unknown: return Badge::Unknown;
+    }
+    return Badge::Unknown;
+}
+
+/// The badge, mechanism and reasons come from core's volume verdict; the pieces (for the
+/// extent bar) from mapRange, each judged by its leaf's capability.
 VolumeAssessment assess(const Topology& topology, const CapabilitySet& caps, std::size_t index)
 {
     VolumeAssessment a;
     const BlockDevice& dev = topology.at(index);
+    const OffloadVerdict verdict = volumeVerdict(topology, caps, index);
+    a.badge = badgeFor(verdict.verdict);
+    a.offloadableShare = verdict.offloadableShare();
+    for (const auto& r : verdict.reasons)
+        addReason(a.reasons, QString::fromStdString(r));
     for (const auto& w : dev.warnings)
         addReason(a.reasons, QString::fromStdString(w));
-
     QStringList mechanisms;
-    if (dev.sizeBytes > 0) {
-        auto pieces = mapRange(topology, index, 0, dev.sizeBytes);
-        if (!pieces) {
-            a.badge = Badge::Unknown;
-            a.mechanism = QStringLiteral("unknown");
-            addReason(a.reasons, QString::fromStdString(pieces.error().message()));
-            return a;
-        }
-        uint64_t offload = 0, host = 0, unknown = 0;
-        for (const auto& p : *pieces) {
-            AssessedPiece ap = assessPiece(topology, caps, p);
-            switch (ap.ability) {
-            case PieceAbility::Offload:
-                offload += p.length;
-                if (!mechanisms.contains(mechanismText(ap.mechanism)))
-                    mechanisms << mechanismText(ap.mechanism);
-                break;
-            case PieceAbility::HostOnly: host += p.length; break;
-            case PieceAbility::Unknown: unknown += p.length; break;
-            }
-            // Offload reasons are listed after the reasons a copy falls back.
-            if (ap.ability != PieceAbility::Offload)
-                addReason(a.reasons, ap.reason);
-            a.pieces.push_back(std::move(ap));
-        }
-        for (const auto& ap : a.pieces)
-            if (ap.ability == PieceAbility::Offload)
-                addReason(a.reasons, ap.reason);
-        a.offloadableShare = static_cast<double>(offload) / static_cast<double>(dev.sizeBytes);
-        if (offload == dev.sizeBytes)
-            a.badge = Badge::EndToEnd;
-        else if (offload > 0)
-            a.badge = Badge::Partly;
-        else if (unknown > 0)
-            a.badge = Badge::Unknown;
-        else
-            a.badge = Badge::HostOnly;
-        (void)host;
-    } else {
-        a.badge = Badge::HostOnly;
-        addReason(a.reasons, QStringLiteral("empty device (0 bytes)"));
-    }
-
+    for (CopyMechanism m : verdict.mechanisms)
+        mechanisms << mechanismText(m);
     if (!mechanisms.isEmpty())
         a.mechanism = mechanisms.join(QStringLiteral(", "));
-    else if (a.badge == Badge::Unknown)
+    else if (verdict.verdict == Verdict::Unknown)
         a.mechanism = QStringLiteral("unknown: needs root");
     else
         a.mechanism = QStringLiteral("none");
+
+    if (dev.sizeBytes > 0) {
+        auto pieces = mapRange(topology, index, 0, dev.sizeBytes);
+        if (!pieces) {
+            addReason(a.reasons, QString::fromStdString(pieces.error().message()));
+            return a;
+        }
+        for (const auto& p : *pieces)
+            a.pieces.push_back(assessPiece(topology, caps, p));
+    }
     return a;
 }
 

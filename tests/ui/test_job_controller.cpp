@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// JobController on real copies: regular files always, loop devices when root.
+#ifndef Q_MOC_RUN // moc 6.4 cannot parse the C++23 library headers
+#include "JobController.h"
+#include "JobsModel.h"
+#include "JobsPanel.h"
+#include "SnapshotLoader.h"
+#include "ThroughputChart.h"
+#include "capability/Scan.h"
+#include "copy/CopyPlanner.h"
+#endif
+
+#include <QAbstractItemModelTester>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QLabel>
+#include <QProcess>
+#include <QRandomGenerator>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <unistd.h>
+
+using namespace offload;
+using namespace offload::ui;
+
+Q_DECLARE_METATYPE(offload::ui::JobController::State)
+
+namespace {
+
+constexpr uint64_t MiB = 1024 * 1024;
+
+QByteArray randomBytes(qsizetype size)
+{
+    QByteArray data(size, Qt::Uninitialized);
+    QRandomGenerator gen(1234);
+    gen.fillRange(reinterpret_cast<quint32*>(data.data()), size / 4);
+    return data;
+}
+
+CopyEndpoint fileEndpoint(const QString& path, uint64_t size)
+{
+    CopyEndpoint e;
+    e.file = path.toStdString();
+    e.sizeBytes = size;
+    e.blockSize = 512;
+    e.label = QFileInfo(path).fileName().toStdString();
+    return e;
+}
+
+/// A host-copy plan between two files (read/write: the path every stack can take).
+CopyPlan filePlan(const QString& src, const QString& dst, uint64_t size)
+{
+    CopyRequest request;
+    request.source = fileEndpoint(src, size);
+    request.destination = fileEndpoint(dst, 0);
+    request.length = size;
+    request.noOffload = true;
+    auto plan = planCopy(Topology{}, CapabilitySet{}, request);
+    if (!plan)
+        qFatal("planCopy: %s", plan.error().message().c_str());
+    return *plan;
+}
+
+bool waitFinished(JobController& job, int ms)
+{
+    QSignalSpy spy(&job, &JobController::finished);
+    return job.state() != JobController::State::Running || spy.wait(ms);
+}
+
+} // namespace
+
+class TestJobController : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase() { qRegisterMetaType<offload::ui::JobController::State>(); }
+
+    void copiesAFileWithQueuedSignals()
+    {
+        QTemporaryDir dir;
+        const QString src = dir.filePath(QStringLiteral("src.img"));
+        const QString dst = dir.filePath(QStringLiteral("dst.img"));
+        const QByteArray data = randomBytes(64 * MiB);
+        {
+            QFile f(src);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(data);
+        }
+        CopyOptions options;
+        options.verify = true;
+        options.progressInterval = std::chrono::milliseconds(10);
+        options.ioBytes = 1u << 20;
+        JobController job(std::make_shared<const Topology>(), {}, filePlan(src, dst, data.size()), options);
+        QSignalSpy started(&job, &JobController::started);
+        QSignalSpy progress(&job, &JobController::progressChanged);
+        QSignalSpy samples(&job, &JobController::sampleAdded);
+        QSignalSpy finished(&job, &JobController::finished);
+        const Qt::HANDLE guiThread = QThread::currentThreadId();
+        Qt::HANDLE progressThread = nullptr;
+        connect(&job, &JobController::progressChanged, this, [&] { progressThread = QThread::currentThreadId(); });
+
+        job.start();
+        QCOMPARE(started.count(), 1);
+        QCOMPARE(job.state(), JobController::State::Running);
+        QVERIFY(finished.wait(60000));
+        QCOMPARE(finished.count(), 1);
+        QCOMPARE(finished.at(0).at(0).value<JobController::State>(), JobController::State::Succeeded);
+        QVERIFY2(job.failureText().isEmpty(), qPrintable(job.failureText()));
+        QVERIFY(progress.count() >= 1);
+        QCOMPARE(progressThread, guiThread); // re-emitted on the controller's thread
+        QVERIFY(samples.count() >= 1);
+        QCOMPARE(job.progress().doneBytes, uint64_t(data.size()));
+        QCOMPARE(job.progress().fraction(), 1.0);
+        QVERIFY(job.result()->verify && job.result()->verify->match);
+        QCOMPARE(job.stateText(), QStringLiteral("done, verified"));
+        QFile out(dst);
+        QVERIFY(out.open(QIODevice::ReadOnly));
+        QVERIFY(out.readAll() == data);
+    }
+
+    void progressIsRateLimited()
+    {
+        QTemporaryDir dir;
+        const QString src = dir.filePath(QStringLiteral("src.img"));
+        const QString dst = dir.filePath(QStringLiteral("dst.img"));
+        const QByteArray data = randomBytes(256 * MiB);
+        {
+            QFile f(src);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(data);
+        }
+        CopyOptions options;
+        options.progressInterval = std::chrono::milliseconds(1); // core reports very often
+        options.ioBytes = 256u << 10;
+        JobController job(std::make_shared<const Topology>(), {}, filePlan(src, dst, data.size()), options);
+        job.setMinInterval(200);
+        QSignalSpy progress(&job, &JobController::progressChanged);
+        QElapsedTimer clock;
+        clock.start();
+        job.start();
+        QVERIFY(waitFinished(job, 120000));
+        const qint64 ms = clock.elapsed();
+        QCOMPARE(job.state(), JobController::State::Succeeded);
+        // At most one per 200 ms while running, plus the final one(s).
+        QVERIFY2(progress.count() <= ms / 200 + 3,
+                 qPrintable(QStringLiteral("%1 signals in %2 ms").arg(progress.count()).arg(ms)));
+        QVERIFY(progress.count() >= 1);
+    }
+
+    void cancelStopsTheJob()
+    {
+        QTemporaryDir dir;
+        const QString src = dir.filePath(QStringLiteral("src.img"));
+        const QString dst = dir.filePath(QStringLiteral("dst.img"));
+        {
+            QFile f(src);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            QVERIFY(f.resize(qint64(2048 * MiB))); // sparse: reads are fast but not instant
+        }
+        CopyOptions options;
+        options.ioBytes = 64u << 10;
+        options.ioDepth = 1;
+        JobController job(std::make_shared<const Topology>(), {}, filePlan(src, dst, 2048 * MiB), options);
+        JobsModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        auto* owned = new JobController(std::make_shared<const Topology>(), {}, filePlan(src, dst, 2048 * MiB), options);
+        model.addJob(owned);
+        QCOMPARE(model.rowCount(), 1);
+        owned->start();
+        QCOMPARE(model.runningCount(), 1);
+        QCOMPARE(model.index(0, JobsModel::StateColumn).data().toString(), QStringLiteral("copying"));
+        QTest::qWait(50);
+        owned->cancel();
+        QVERIFY(waitFinished(*owned, 60000));
+        QCOMPARE(owned->state(), JobController::State::Cancelled);
+        QCOMPARE(model.runningCount(), 0);
+        QCOMPARE(model.index(0, JobsModel::StateColumn).data().toString(), QStringLiteral("cancelled"));
+        QVERIFY(owned->progress().doneBytes < 2048 * MiB);
+        QVERIFY(owned->failureText().contains(QStringLiteral("Cancelled after")));
+    }
+
+    void failureNamesDeviceAndWhatToDo()
+    {
+        QTemporaryDir dir;
+        const QString src = dir.filePath(QStringLiteral("src.img"));
+        const QString dst = dir.filePath(QStringLiteral("no-such-dir/dst.img"));
+        {
+            QFile f(src);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(randomBytes(MiB));
+        }
+        JobController job(std::make_shared<const Topology>(), {}, filePlan(src, dir.filePath(QStringLiteral("x.img")), MiB),
+                          {});
+        // Point the plan's destination into a directory that does not exist: opening fails.
+        CopyPlan plan = job.plan();
+        plan.destination.file = dst.toStdString();
+        JobController failing(std::make_shared<const Topology>(), {}, plan, {});
+        failing.start();
+        QVERIFY(waitFinished(failing, 30000));
+        QCOMPARE(failing.state(), JobController::State::Failed);
+        const QString text = failing.failureText();
+        QVERIFY2(text.contains(QStringLiteral("Device:")), qPrintable(text));
+        QVERIFY2(text.contains(QStringLiteral("What to do:")), qPrintable(text));
+    }
+
+    void jobsPanelFollowsTheJob()
+    {
+        QTemporaryDir dir;
+        const QString src = dir.filePath(QStringLiteral("src.img"));
+        {
+            QFile f(src);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(randomBytes(32 * MiB));
+        }
+        JobsModel model;
+        JobsPanel panel(&model);
+        CopyOptions options;
+        options.progressInterval = std::chrono::milliseconds(5);
+        auto* job = new JobController(std::make_shared<const Topology>(), {},
+                                      filePlan(src, dir.filePath(QStringLiteral("dst.img")), 32 * MiB), options);
+        job->setMinInterval(0);
+        model.addJob(job);
+        QCOMPARE(panel.chart()->job(), job); // a new job is selected
+        job->start();
+        QVERIFY(waitFinished(*job, 60000));
+        QCOMPARE(panel.chart()->pointCount(CopyMethod::ReadWrite), int(job->samples().size()));
+        QVERIFY(panel.detailsLabel()->text().startsWith(QStringLiteral("done")));
+        QCOMPARE(model.index(0, JobsModel::OffloadedColumn).data().toString(), QStringLiteral("0 %"));
+        QCOMPARE(model.index(0, JobsModel::SavedColumn).data().toString(), QStringLiteral("0 B"));
+    }
+
+    void copiesBetweenLoopDevices()
+    {
+        if (::geteuid() != 0)
+            QSKIP("loop devices need root");
+        QTemporaryDir dir(QStringLiteral("/var/tmp/offloadcp-ui-XXXXXX"));
+        const QString a = dir.filePath(QStringLiteral("a.img")), b = dir.filePath(QStringLiteral("b.img"));
+        const QByteArray data = randomBytes(32 * MiB);
+        {
+            QFile fa(a), fb(b);
+            QVERIFY(fa.open(QIODevice::WriteOnly) && fb.open(QIODevice::WriteOnly));
+            fa.write(data);
+            QVERIFY(fb.resize(qint64(48 * MiB)));
+        }
+        auto losetup = [](const QString& file) {
+            QProcess p;
+            p.start(QStringLiteral("losetup"), {QStringLiteral("--find"), QStringLiteral("--show"), QStringLiteral("--direct-io=on"), file});
+            p.waitForFinished(10000);
+            return p.exitCode() == 0 ? QString::fromLocal8Bit(p.readAllStandardOutput()).trimmed() : QString();
+        };
+        const QString la = losetup(a), lb = losetup(b);
+        auto detach = qScopeGuard([&] {
+            for (const QString& l : {la, lb})
+                if (!l.isEmpty())
+                    QProcess::execute(QStringLiteral("losetup"), {QStringLiteral("-d"), l});
+        });
+        if (la.isEmpty() || lb.isEmpty())
+            QSKIP("losetup failed (no loop support here)");
+
+        auto snap = SnapshotLoader::scanNow({});
+        QVERIFY2(snap.has_value(), snap ? "" : snap.error().message().c_str());
+        const Topology& t = *(*snap)->topology;
+        const BlockDevice* da = t.find(la.toStdString());
+        const BlockDevice* db = t.find(lb.toStdString());
+        QVERIFY(da && db);
+        CopyRequest request;
+        request.source = deviceEndpoint(t, da->index);
+        request.destination = deviceEndpoint(t, db->index);
+        request.length = da->sizeBytes;
+        auto plan = planCopy(t, (*snap)->capabilities, request);
+        QVERIFY2(plan.has_value(), plan ? "" : plan.error().message().c_str());
+        CopyOptions options;
+        options.verify = true;
+        JobController job((*snap)->topology, (*snap)->capabilities, *plan, options);
+        QSignalSpy progress(&job, &JobController::progressChanged);
+        job.start();
+        QVERIFY(waitFinished(job, 60000));
+        QVERIFY2(job.state() == JobController::State::Succeeded, qPrintable(job.failureText()));
+        QVERIFY(progress.count() >= 1);
+        QVERIFY(job.result()->verify && job.result()->verify->match);
+        QFile fb(b);
+        QVERIFY(fb.open(QIODevice::ReadOnly));
+        QVERIFY(fb.read(data.size()) == data);
+    }
+};
+
+QTEST_MAIN(TestJobController)
+#include "test_job_controller.moc"
