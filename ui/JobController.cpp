@@ -3,7 +3,13 @@
 
 #include "Units.h"
 
+#include "OffloadCli.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QMetaObject>
+#include <QProcess>
 
 #include <cstring>
 #include <sys/resource.h>
@@ -24,8 +30,23 @@ JobController::JobController(std::shared_ptr<const Topology> topology, Capabilit
     connect(&m_throttle, &QTimer::timeout, this, &JobController::deliverProgress);
 }
 
+JobController* JobController::viaCli(CopyPlan plan, const QString& source, const QString& destination,
+                                     CopyOptions options, bool elevate, QObject* parent)
+{
+    auto* job = new JobController(std::make_shared<const Topology>(), {}, std::move(plan), options, parent);
+    const auto inv = OffloadCli::copy(source, destination, options.verify, options.requireOffload, elevate);
+    job->m_cliCommand = QStringList{inv.program} + inv.arguments;
+    return job;
+}
+
 JobController::~JobController()
 {
+    if (m_process) {
+        m_process->disconnect(this);
+        m_process->closeReadChannel(QProcess::StandardOutput);
+        if (!m_process->waitForFinished(3000))
+            m_process->kill();
+    }
     // Joins the worker while `this` is still whole: callbacks may still post to us until then.
     if (m_job) {
         m_job->cancel();
@@ -51,6 +72,8 @@ void JobController::start()
     m_cpuAtStart = processCpuSeconds();
     m_cpuNow = m_cpuAtStart;
     m_sinceEmit.start();
+    if (!m_cliCommand.isEmpty())
+        return startCli();
 
     CopyEvents events;
     // Worker thread: store the newest progress; post at most one delivery at a time.
@@ -83,8 +106,163 @@ void JobController::start()
 
 void JobController::cancel()
 {
-    if (m_job && m_state == State::Running)
+    if (m_state != State::Running)
+        return;
+    if (m_job)
         m_job->cancel();
+    if (m_process) {
+        m_cancelRequested = true;
+        m_process->terminate(); // works when not elevated
+        m_process->closeReadChannel(QProcess::StandardOutput); // an elevated CLI stops at its next line
+    }
+}
+
+void JobController::startCli()
+{
+    m_process = new QProcess(this);
+    connect(m_process, &QProcess::readyReadStandardOutput, this, [this] {
+        m_cliBuffer += m_process->readAllStandardOutput();
+        qsizetype nl;
+        while ((nl = m_cliBuffer.indexOf('\n')) >= 0) {
+            const QByteArray line = m_cliBuffer.left(nl);
+            m_cliBuffer.remove(0, nl + 1);
+            applyCliLine(line);
+        }
+    });
+    connect(m_process, &QProcess::readyReadStandardError, this,
+            [this] { m_cliStderr += QString::fromLocal8Bit(m_process->readAllStandardError()); });
+    connect(m_process, &QProcess::finished, this, [this](int code) { cliFinished(code); });
+    connect(m_process, &QProcess::errorOccurred, this, [this](QProcess::ProcessError error) {
+        if (error == QProcess::FailedToStart) {
+            m_cliStderr += tr("could not start %1: %2").arg(m_cliCommand.first(), m_process->errorString());
+            cliFinished(-1);
+        }
+    });
+    emit started();
+    m_process->start(m_cliCommand.first(), m_cliCommand.mid(1), QIODevice::ReadOnly);
+}
+
+namespace {
+
+BytesByMethod bytesByMethod(const QJsonObject& o)
+{
+    BytesByMethod out{};
+    for (std::size_t m = 0; m < kCopyMethodCount; ++m)
+        out[m] = static_cast<uint64_t>(o.value(QLatin1String(toString(static_cast<CopyMethod>(m)))).toDouble());
+    return out;
+}
+
+Error errorFromJson(const QJsonObject& o)
+{
+    static const std::array codes{Errc::System,      Errc::NvmeStatus, Errc::ScsiSense, Errc::InvalidArgument,
+                                  Errc::NotFound,    Errc::PermissionDenied, Errc::Unsupported, Errc::Busy,
+                                  Errc::Cancelled,   Errc::Corrupt,    Errc::Internal};
+    Error e;
+    const QString code = o.value(QStringLiteral("code")).toString();
+    for (Errc c : codes)
+        if (code == QLatin1String(toString(c)))
+            e.code = c;
+    e.device = o.value(QStringLiteral("device")).toString().toStdString();
+    e.what = o.value(QStringLiteral("message")).toString().toStdString();
+    if (o.value(QStringLiteral("lba")).isDouble())
+        e.lba = static_cast<uint64_t>(o.value(QStringLiteral("lba")).toDouble());
+    e.sysErrno = o.value(QStringLiteral("errno")).toInt();
+    return e;
+}
+
+uint64_t u64(const QJsonObject& o, const char* key)
+{
+    return static_cast<uint64_t>(o.value(QLatin1String(key)).toDouble());
+}
+
+} // namespace
+
+void JobController::applyCliLine(const QByteArray& line)
+{
+    const QJsonObject o = QJsonDocument::fromJson(line).object();
+    const QString event = o.value(QStringLiteral("event")).toString();
+    if (event == QStringLiteral("progress")) {
+        CopyProgress p;
+        p.totalBytes = u64(o, "bytes_total");
+        p.doneBytes = u64(o, "bytes_done");
+        p.offloadedBytes = u64(o, "bytes_offloaded");
+        p.hostBytes = u64(o, "bytes_host");
+        p.bytesByMethod = bytesByMethod(o.value(QStringLiteral("bytes_by_method")).toObject());
+        p.bytesPerSecond = o.value(QStringLiteral("rate_bytes_per_second")).toDouble();
+        p.elapsedSeconds = o.value(QStringLiteral("elapsed_seconds")).toDouble();
+        if (o.value(QStringLiteral("eta_seconds")).isDouble())
+            p.etaSeconds = o.value(QStringLiteral("eta_seconds")).toDouble();
+        p.extentsDone = u64(o, "extents_done");
+        p.extentsTotal = u64(o, "extents_total");
+        p.fallbacks = u64(o, "fallbacks");
+        p.verifying = o.value(QStringLiteral("verifying")).toBool();
+        {
+            std::lock_guard lock(m_mutex);
+            m_latest = p;
+        }
+        deliverProgress();
+    } else if (event == QStringLiteral("fallback")) {
+        const QString reason = QStringLiteral("%1 at %2 (%3): %4")
+                                   .arg(o.value(QStringLiteral("planned_method")).toString(),
+                                        formatBytes(u64(o, "src_offset")), formatBytes(u64(o, "length")),
+                                        o.value(QStringLiteral("reason")).toString());
+        m_fallbacks << reason;
+        emit fallbackOccurred(reason);
+    } else if (event == QStringLiteral("done") || event == QStringLiteral("error")) {
+        CopyResult r;
+        const QString status = o.value(QStringLiteral("status")).toString();
+        if (event == QStringLiteral("error") || status == QStringLiteral("error"))
+            r.status = std::unexpected(errorFromJson(o.value(QStringLiteral("error")).toObject()));
+        else if (status == QStringLiteral("cancelled"))
+            r.status = std::unexpected(Error::make(Errc::Cancelled, {}, "cancelled"));
+        r.totalBytes = event == QStringLiteral("done") ? u64(o, "bytes_total") : m_plan.length;
+        r.doneBytes = u64(o, "bytes_done");
+        r.hostBytes = u64(o, "bytes_host");
+        r.offloadedBytes = u64(o, "bytes_offloaded");
+        r.bytesByMethod = bytesByMethod(o.value(QStringLiteral("bytes_by_method")).toObject());
+        r.wallSeconds = o.value(QStringLiteral("wall_seconds")).toDouble();
+        r.cpuUserSeconds = o.value(QStringLiteral("cpu_user_seconds")).toDouble();
+        r.cpuSystemSeconds = o.value(QStringLiteral("cpu_system_seconds")).toDouble();
+        const QJsonObject v = o.value(QStringLiteral("verify")).toObject();
+        if (!v.isEmpty()) {
+            VerifyResult vr;
+            vr.match = v.value(QStringLiteral("match")).toBool();
+            vr.bytesCompared = u64(v, "bytes_compared");
+            vr.blockSize = static_cast<uint32_t>(u64(v, "block_size"));
+            if (v.value(QStringLiteral("first_differing_offset")).isDouble())
+                vr.firstDifferingOffset = u64(v, "first_differing_offset");
+            if (v.value(QStringLiteral("first_differing_dst_lba")).isDouble())
+                vr.firstDifferingDstLba = u64(v, "first_differing_dst_lba");
+            if (v.value(QStringLiteral("first_differing_src_lba")).isDouble())
+                vr.firstDifferingSrcLba = u64(v, "first_differing_src_lba");
+            r.verify = vr;
+        }
+        if (m_state == State::Running || m_state == State::Pending) {
+            m_state = State::Running;
+            onDone(std::move(r));
+        }
+    }
+}
+
+void JobController::cliFinished(int exitCode)
+{
+    if (m_state != State::Running)
+        return; // a done / error line already ended it
+    CopyResult r;
+    r.totalBytes = m_plan.length;
+    r.doneBytes = m_progress.doneBytes;
+    if (m_cancelRequested) {
+        r.status = std::unexpected(Error::make(Errc::Cancelled, {}, "cancelled"));
+    } else {
+        QString what = m_cliStderr.trimmed();
+        if (m_cliCommand.first() == QStringLiteral("pkexec") && (exitCode == 126 || exitCode == 127))
+            what = tr("authorization was refused or cancelled (pkexec exit %1)").arg(exitCode);
+        r.status = std::unexpected(Error::make(Errc::System, m_cliCommand.value(1).toStdString(),
+                                               (what.isEmpty() ? tr("offloadcp copy exited with %1").arg(exitCode) : what)
+                                                   .toStdString(),
+                                               "run `offloadcp copy` by hand to see its full output"));
+    }
+    onDone(std::move(r));
 }
 
 void JobController::deliverProgress()

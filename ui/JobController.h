@@ -15,6 +15,8 @@
 #include <mutex>
 #include <optional>
 
+class QProcess;
+
 namespace offload::ui {
 
 /// One point of a job's throughput history: bytes per second per CopyMethod over the
@@ -38,6 +40,17 @@ public:
     JobController(std::shared_ptr<const Topology> topology, CapabilitySet capabilities, CopyPlan plan,
                   CopyOptions options, QObject* parent = nullptr);
     ~JobController() override;
+
+    /// A job run by the CLI instead of in this process: `[pkexec] offloadcp copy --json
+    /// SRC DST` (the app's privileged path when it is not root). `source`/`destination` are
+    /// stable ids; `plan` is the app's own plan, shown while the CLI works. Its JSON lines
+    /// (start, progress, fallback, done, error) drive the same signals. Cancel closes the
+    /// pipe: an elevated process cannot be signalled by the user, so it stops at its next
+    /// progress line (EPIPE).
+    static JobController* viaCli(CopyPlan plan, const QString& source, const QString& destination, CopyOptions options,
+                                 bool elevate, QObject* parent = nullptr);
+    /// Applies one JSON line of `offloadcp copy --json` (public for tests).
+    void applyCliLine(const QByteArray& line);
 
     /// Starts the copy (once). Signals follow on this object's thread.
     void start();
@@ -72,6 +85,8 @@ signals:
 private:
     void deliverProgress();
     void onDone(CopyResult result);
+    void startCli();
+    void cliFinished(int exitCode);
     void addSample(const CopyProgress& p);
     static double processCpuSeconds();
 
@@ -80,6 +95,11 @@ private:
     CopyPlan m_plan;
     CopyOptions m_options;
     std::shared_ptr<CopyJob> m_job;
+    QProcess* m_process = nullptr;
+    QStringList m_cliCommand; ///< program + arguments, when run by the CLI
+    QByteArray m_cliBuffer;
+    bool m_cancelRequested = false;
+    QString m_cliStderr;
 
     State m_state = State::Pending;
     CopyProgress m_progress;

@@ -244,7 +244,15 @@ JobController* MainWindow::startJob(const CloneDialog& dialog)
     const auto snap = m_model->snapshot();
     if (!snap || !dialog.plan())
         return nullptr;
-    auto* job = new JobController(snap->topology, snap->capabilities, *dialog.plan(), dialog.options());
+    JobController* job = nullptr;
+    if (snap->live && OffloadCli::needsElevation()) {
+        // Not root: the one privileged path, `pkexec offloadcp copy --json`, by stable ids.
+        job = JobController::viaCli(*dialog.plan(), QString::fromStdString(snap->device(*dialog.source()).stableId()),
+                                    QString::fromStdString(snap->device(*dialog.destination()).stableId()),
+                                    dialog.options(), true);
+    } else {
+        job = new JobController(snap->topology, snap->capabilities, *dialog.plan(), dialog.options());
+    }
     m_jobs->addJob(job);
     job->start();
     m_jobsPanel->selectJob(job);

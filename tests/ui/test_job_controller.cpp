@@ -230,6 +230,43 @@ private slots:
         QCOMPARE(model.index(0, JobsModel::SavedColumn).data().toString(), QStringLiteral("0 B"));
     }
 
+    void parsesTheCliJsonLines()
+    {
+        // The privileged path: `pkexec offloadcp copy --json` lines drive the same signals.
+        CopyPlan plan;
+        plan.length = 8 * MiB;
+        plan.source.label = "vg/img";
+        plan.destination.label = "vg/clone";
+        std::unique_ptr<JobController> job(JobController::viaCli(plan, QStringLiteral("dm-uuid:LVM-a"),
+                                                                 QStringLiteral("dm-uuid:LVM-b"), {}, false));
+        job->setMinInterval(0);
+        QSignalSpy progress(job.get(), &JobController::progressChanged);
+        QSignalSpy fallback(job.get(), &JobController::fallbackOccurred);
+        QSignalSpy finished(job.get(), &JobController::finished);
+        job->applyCliLine(R"({"schema_version":1,"event":"progress","bytes_total":8388608,"bytes_done":4194304,)"
+                          R"("bytes_offloaded":3145728,"bytes_host":1048576,"bytes_by_method":{"nvme-copy":3145728,)"
+                          R"("read-write":1048576},"rate_bytes_per_second":1000000,"elapsed_seconds":0.5,)"
+                          R"("extents_done":1,"extents_total":2,"fallbacks":1,"verifying":false,"eta_seconds":4})");
+        QCOMPARE(job->progress().doneBytes, 4 * MiB);
+        QCOMPARE(job->progress().offloadedBytes, 3 * MiB);
+        QCOMPARE(job->progress().etaSeconds.value_or(-1), 4.0);
+        job->applyCliLine(R"({"schema_version":1,"event":"fallback","extent":1,"planned_method":"nvme-copy",)"
+                          R"("src_offset":4194304,"dst_offset":4194304,"length":1048576,"reason":"nvme0n1: declined"})");
+        QCOMPARE(fallback.count(), 1);
+        QVERIFY(job->fallbackReasons().first().contains(QStringLiteral("nvme0n1: declined")));
+        job->applyCliLine(R"({"schema_version":1,"event":"done","status":"error","exit_code":1,"bytes_total":8388608,)"
+                          R"("bytes_done":6291456,"bytes_host":2097152,"bytes_offloaded":4194304,"bytes_by_method":{},)"
+                          R"("wall_seconds":1.5,"cpu_user_seconds":0.1,"cpu_system_seconds":0.2,"warnings":[],)"
+                          R"("error":{"code":"system","message":"write failed","device":"/dev/sdc","lba":12288},)"
+                          R"("extents":[],"verify":null})");
+        QCOMPARE(finished.count(), 1);
+        QCOMPARE(job->state(), JobController::State::Failed);
+        QCOMPARE(job->hostCpuSeconds(), 0.1 + 0.2);
+        const QString text = job->failureText();
+        QVERIFY2(text.contains(QStringLiteral("/dev/sdc")) && text.contains(QStringLiteral("LBA: 12288")), qPrintable(text));
+        QVERIFY(progress.count() >= 1);
+    }
+
     void copiesBetweenLoopDevices()
     {
         if (::geteuid() != 0)
