@@ -40,7 +40,22 @@ std::optional<QByteArray> ReportExporter::fromCli(Format format, QString* error)
             *error = QObject::tr("offloadcp CLI not found");
         return std::nullopt;
     }
-    return OffloadCli::run(OffloadCli::report(m_fixture, {}, format == Format::Json, false), error);
+    auto out = OffloadCli::run(OffloadCli::report(m_fixture, {}, format == Format::Json, false), error);
+    if (!out)
+        return out;
+    // Only a real report is passed on: a JSON object, or text that names this snapshot's devices.
+    bool plausible = false;
+    if (format == Format::Json) {
+        plausible = QJsonDocument::fromJson(*out).isObject();
+    } else if (!m_snapshot->topology->devices().empty()) {
+        plausible = out->contains(QByteArray::fromStdString(m_snapshot->topology->devices().front().name));
+    }
+    if (!plausible) {
+        if (error)
+            *error = QObject::tr("offloadcp report gave no usable report");
+        return std::nullopt;
+    }
+    return out;
 }
 
 QJsonDocument ReportExporter::snapshotJson() const
