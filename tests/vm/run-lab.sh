@@ -37,7 +37,10 @@ for t in unshare cpio gzip dpkg apt-get jq busybox nvme sg_xcopy ddpt dmsetup cr
 done
 T0=$(now)
 KDIR=$("$HERE/fetch.sh" kernel "$KSEL" | tail -1) || skip "guest kernel $KSEL not cached and apt-get download failed (no network?)"
-if [ "$QV" = 10 ]; then "$HERE/fetch.sh" qemu10 >/dev/null || skip "QEMU 10 not cached and bookworm-backports unreachable (no network?)"; fi
+if [ "$QV" = 10 ]; then
+    "$HERE/fetch.sh" qemu10 >/dev/null || skip "QEMU 10 not cached and bookworm-backports unreachable (no network?)"
+    unshare -m true 2>/dev/null || skip "cannot create a private mount namespace (unshare -m), which QEMU 10 needs to hide QEMU 7.2's modules"
+fi
 T1=$(now)
 VMLINUZ=$(ls "$KDIR"/boot/vmlinuz-* | head -1)
 rm -rf "$OUT"; mkdir -p "$OUT/img"
