@@ -4,7 +4,7 @@
 # cryptsetup, jq) and the project's binaries with their shared libraries (from ldd), the
 # kernel modules the lab needs (decompressed, depmod'ed), tests/vm/guest/* as /lab,
 # tests/vm/scenarios/*.sh as /lab/scenarios and tests/tools/*.sh as /lab/tools.
-# Usage: mkinitramfs.sh KERNEL_DIR OUT.cpio.gz [PROJECT_BINARY...]
+# Usage: mkinitramfs.sh KERNEL_DIR OUT.cpio.gz [PROJECT_BINARY | NAME=PROJECT_BINARY]...
 #   KERNEL_DIR: a linux-image package unpacked with dpkg -x (tests/vm/fetch.sh kernel X)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -38,9 +38,10 @@ for b in $TOOLS; do
 done
 for n in modprobe insmod lsmod rmmod depmod modinfo; do rm -f "$R/bin/$n" "$R/sbin/$n"; ln -s /usr/bin/kmod "$R/sbin/$n"; done
 # the project's binaries go to /lab/bin (on PATH first)
-for b in "$@"; do
+for spec in "$@"; do   # PATH, or NAME=PATH to install it under another name
+    b=${spec#*=}; n=$(basename "$b"); [ "$spec" != "$b" ] && n=${spec%%=*}
     [ -x "$b" ] || { echo "mkinitramfs: project binary $b not found" >&2; exit 1; }
-    copy_with_libs "$(readlink -f "$b")" "/lab/bin/$(basename "$b")"
+    copy_with_libs "$(readlink -f "$b")" "/lab/bin/$n"
 done
 echo "nqn.2014-08.org.nvmexpress:uuid:0c0c0c0c-1111-2222-3333-444455556666" > "$R/etc/nvme/hostnqn"
 echo "0c0c0c0c-1111-2222-3333-444455556666" > "$R/etc/nvme/hostid"

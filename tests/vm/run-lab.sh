@@ -44,7 +44,7 @@ fi
 T1=$(now)
 VMLINUZ=$(ls "$KDIR"/boot/vmlinuz-* | head -1)
 rm -rf "$OUT"; mkdir -p "$OUT/img"
-"$HERE/mkinitramfs.sh" "$KDIR" "$OUT/initrd.cpio.gz" "$OFFLOADCP" "${BINS[@]}" | sed 's/^/HOST: /' || { echo "FAIL: building the initramfs"; echo "0 passed, 1 failed"; exit 1; }
+"$HERE/mkinitramfs.sh" "$KDIR" "$OUT/initrd.cpio.gz" "offloadcp=$OFFLOADCP" "${BINS[@]}" | sed 's/^/HOST: /' || { echo "FAIL: building the initramfs"; echo "0 passed, 1 failed"; exit 1; }
 T2=$(now)
 
 # ---- the device set (README.md) ---------------------------------------------------------

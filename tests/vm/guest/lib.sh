@@ -59,7 +59,7 @@ sectors() { blockdev --getsz "$1"; }
 have_cmd() { offloadcp --help 2>&1 | sed -n '/ubcommands/,$p' | grep -qE "^ +$1( |$)"; }
 # report_json FILE [ARGS...]: offloadcp report --json ARGS > FILE; fails the check when it exits
 # with anything but 0 or 8 (partial report)
-report_json() { _f=$1; shift; offloadcp report --json "$@" > "$_f" 2> "$_f.err"; _rc=$?
+report_json() { _f=$1; shift; rm -f "$_f.idx"; offloadcp report --json "$@" > "$_f" 2> "$_f.err"; _rc=$?
                 cp "$_f" "$_f.err" "$ART/" 2>/dev/null
                 [ $_rc = 0 ] || [ $_rc = 8 ] || { fail "offloadcp report --json $* exited $_rc: $(head -c 300 "$_f.err")"; return 1; }
                 jq -e . "$_f" >/dev/null 2>&1 || { fail "offloadcp report --json $* printed no valid JSON"; return 1; }; }

@@ -8,8 +8,8 @@
 R=/tmp/report.json
 report_json $R || exit 1
 num() { printf '%d' "$1" 2>/dev/null; }   # 0x75d -> 1885
-idctrl() { num "$(nvme id-ctrl /dev/$1 | awk -v f="$2" '$1 == f {print $3}')"; }
-idns() { nvme id-ns "$1" | awk -v f="$2" '$1 == f {print $3}'; }
+idctrl() { [ -s /tmp/idctrl.$1 ] || nvme id-ctrl /dev/$1 > /tmp/idctrl.$1; num "$(awk -v f="$2" '$1 == f {print $3}' /tmp/idctrl.$1)"; }
+idns() { [ -s /tmp/idns.${1##*/} ] || nvme id-ns "$1" > /tmp/idns.${1##*/}; awk -v f="$2" '$1 == f {print $3}' /tmp/idns.${1##*/}; }
 
 # namespace variable : controller variable : controller serial : nsid : mssrl mcl msrc : LBA bytes
 for e in "NS_SMALL:CTRL_A:OFFLCTRLA:1:256 1024 7:512" "NS_LARGE:CTRL_A:OFFLCTRLA:2:65535 65535 127:512" \

@@ -20,7 +20,8 @@ CAP=/lab/tools/capture-fixture.sh
 [ -f $CAP ] || { fail "tests/tools/capture-fixture.sh is not in the tree"; exit 1; }
 capture() { # NAME
     _n=lab-$1; _o=$ART/fixtures/$_n
-    sh $CAP "$_o" > /tmp/cap-$_n.log 2>&1; _rc=$?
+    _t0=$(now); sh $CAP "$_o" > /tmp/cap-$_n.log 2>&1; _rc=$?
+    info "$_n: capture-fixture.sh took $(echo "$(now) $_t0" | awk '{printf "%.1f", $1 - $2}')s"
     [ -s /tmp/cap-$_n.log ] && cp /tmp/cap-$_n.log "$ART/"
     check "capture $_n: exit $_rc, sys/ and probe/ present" sh -c "[ $_rc = 0 ] && [ -d '$_o/sys' ] && [ -d '$_o/probe' ]"
     [ -d "$_o/sys" ] || return 0
@@ -35,6 +36,7 @@ capture() { # NAME
     _missing=$(probes_missing "$_o")
     check "$_n: the tool captured the probe bytes of every NVMe namespace and SCSI disk (missing: ${_missing:-none})" [ -z "$_missing" ]
     [ -n "$_missing" ] && probes_complete "$_o" "$_missing"
+    rm -f "$_o/live-report.json.idx" /tmp/fx-$_n.json.idx
     offloadcp report --json > "$_o/live-report.json" 2>/dev/null
     jq -e .devices "$_o/live-report.json" >/dev/null 2>&1 || { fail "$_n: offloadcp report --json gave no device list"; rm -f "$_o/live-report.json"; return 0; }
     offloadcp report --json --fixture "$_o" > /tmp/fx-$_n.json 2>/tmp/fx-$_n.err
@@ -46,6 +48,7 @@ capture() { # NAME
     done
     check "$_n: the report read from the fixture gives the live verdict for all $_n_dev devices ($_bad differ)" \
         [ $_n_dev -gt 0 ] && [ $_bad = 0 ]
+    rm -f "$_o/live-report.json.idx"
     info "$_n: $(find "$_o" -type f | wc -l) files, $(du -sk "$_o" | cut -f1) KiB"
 }
 # probes_missing DIR: "name.what" for each probe file a leaf should have and DIR lacks
