@@ -14,7 +14,7 @@
 # jq is slow to start under TCG: each report is flattened once into FILE.idx, lines of
 # "kname<TAB>path<TAB>value" (path like limits.mssrl or lowers.0), and looked up with awk.
 rep_index() { [ -s "$1.idx" ] && [ ! "$1" -nt "$1.idx" ] && return 0
-              jq -r '.devices[]? | .kname as $k | paths(scalars) as $p
+              jq -r '.devices[]? | .kname as $k | paths(type != "object" and type != "array") as $p
                      | [$k, ($p | map(tostring) | join(".")), (getpath($p) | tostring)] | join("\t")' "$1" > "$1.idx" 2>/dev/null; }
 # rep_get FILE KNAME PATH: PATH is a jq-like path (.limits.mssrl, .lowers[0])
 rep_get() { rep_index "$1"
