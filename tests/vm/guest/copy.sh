@@ -11,6 +11,11 @@
 #                                   destination LBA: "SLBA SDLBA" (namespace-absolute)
 #   copy_json FILE SRC DST [ARGS]   offloadcp copy --json (one JSON object per line); returns its exit status
 #   copy_done FILE FILTER           FILTER applied to the final ("done") object
+#   copy_methods FILE               the methods the extents actually used (done event), comma-separated
+#   copy_planned FILE               the methods the start event planned, comma-separated
+#   copy_reasons FILE               the planned extents' reasons, one per line
+#   copy_fallbacks FILE             number of extents that fell back during the copy
+#   need_plan                       true when offloadcp has `plan`; else records a failure once
 plan_json() { _f=$1; shift; offloadcp plan --json "$@" > "$_f" 2> "$_f.err"; _rc=$?
               cp "$_f" "$_f.err" "$ART/" 2>/dev/null
               [ $_rc = 0 ] || { fail "offloadcp plan --json $* exited $_rc: $(head -c 300 "$_f.err")"; return 1; }
@@ -23,3 +28,10 @@ plan_nvme_first_slba() { jq -r '.nvme_commands[0] | "\(.ranges[0].slba) \(.sdlba
 copy_json() { _f=$1; shift; offloadcp copy --json "$@" > "$_f" 2> "$_f.err"; _rc=$?
               cp "$_f" "$_f.err" "$ART/" 2>/dev/null; return $_rc; }
 copy_done() { jq -s -r "map(select(.event == \"done\")) | last | ($2) | if . == null then empty else . end" "$1" 2>/dev/null; }
+copy_methods() { copy_done "$1" '[.extents[].actual_method] | unique | join(",")'; }
+copy_fallbacks() { copy_done "$1" '[.extents[] | select(.fell_back)] | length'; }
+copy_planned() { jq -s -r 'map(select(.event == "start")) | last | [.extents[].method] | unique | join(",")' "$1" 2>/dev/null; }
+copy_reasons() { jq -s -r 'map(select(.event == "start")) | last | .extents[].reason' "$1" 2>/dev/null; }
+need_plan() { have_cmd plan && return 0
+              [ -e "$SD/no-plan" ] || { fail "offloadcp has no plan subcommand: the plan's commands and LBAs are not checked"; : > "$SD/no-plan"; }
+              return 1; }
