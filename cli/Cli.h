@@ -6,6 +6,10 @@
 #include <functional>
 #include <string>
 
+namespace offload {
+struct Error;
+}
+
 namespace offload::cli {
 
 /// Named exit codes (documented in `offloadcp --help` and the man page).
@@ -33,7 +37,25 @@ using Runner = std::function<int()>;
 void addReportCommand(CLI::App& app, GlobalOptions& global, Runner& run);
 void addCopyCommand(CLI::App& app, GlobalOptions& global, Runner& run);
 
+/// Sets up the top-level app: --version, the global options (--fixture, --json, usable
+/// before or after the subcommand) and the exit-code footer.
+void configureApp(CLI::App& app, GlobalOptions& global);
+
 /// Text for the exit-code table in --help.
 std::string exitCodeHelp();
+
+/// Prints CLI11's message for a parse error (or the help / version it stands for) and
+/// returns the exit code: ExitOk for --help / --version, else ExitUsage.
+int exitForParseError(const CLI::App& app, const CLI::ParseError& error);
+
+/// The exit code for a core error (NotFound -> ExitNotFound, PermissionDenied ->
+/// ExitPermission, InvalidArgument -> ExitUsage, Busy -> ExitBusy, Cancelled ->
+/// ExitCancelled, else ExitFailure).
+int exitCodeFor(const offload::Error& error);
+
+/// Prints "offloadcp: <message>" to stderr.
+void printError(const std::string& message);
+/// Prints "offloadcp: warning: <message>" to stderr.
+void printWarning(const std::string& message);
 
 } // namespace offload::cli

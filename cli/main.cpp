@@ -1,8 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include <cstdio>
+// offloadcp: parse the command line, run the chosen subcommand, return its exit code.
+#include "Cli.h"
 
-int main()
+int main(int argc, char** argv)
 {
-    std::puts("offloadcp " OFFLOADCP_VERSION);
-    return 0;
+    using namespace offload::cli;
+    CLI::App app{"offloadcp: copy block volumes and let the storage device do the copying "
+                 "(NVMe Copy, SCSI EXTENDED COPY), through partitions and device-mapper stacks.",
+                 "offloadcp"};
+    GlobalOptions global;
+    Runner run;
+    configureApp(app, global);
+    addReportCommand(app, global, run);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& error) {
+        return exitForParseError(app, error);
+    }
+    return run ? run() : ExitUsage;
 }
