@@ -29,9 +29,9 @@ std::string scalarText(FieldType type, const std::variant<std::string, uint64_t,
     }
 }
 
-nlohmann::json scalarJson(const std::variant<std::string, uint64_t, bool>& value)
+nlohmann::ordered_json scalarJson(const std::variant<std::string, uint64_t, bool>& value)
 {
-    return std::visit([](const auto& v) { return nlohmann::json(v); }, value);
+    return std::visit([](const auto& v) { return nlohmann::ordered_json(v); }, value);
 }
 
 } // namespace
@@ -95,7 +95,7 @@ std::string fieldText(FieldType type, const FieldValue& value)
     return out;
 }
 
-nlohmann::json fieldJson(FieldType, const FieldValue& value)
+nlohmann::ordered_json fieldJson(FieldType, const FieldValue& value)
 {
     if (std::holds_alternative<std::monostate>(value))
         return nullptr;
@@ -109,7 +109,7 @@ nlohmann::json fieldJson(FieldType, const FieldValue& value)
         return *flag;
     if (const auto* list = std::get_if<std::vector<std::string>>(&value))
         return *list;
-    nlohmann::json object = nlohmann::json::object();
+    nlohmann::ordered_json object = nlohmann::ordered_json::object();
     for (const KeyValue& item : std::get<std::vector<KeyValue>>(value))
         object[item.jsonKey] = scalarJson(item.value);
     return object;

@@ -49,7 +49,7 @@ using FieldValue = std::variant<std::monostate, std::string, uint64_t, double, b
 /// Formats a value for the text table.
 std::string fieldText(FieldType type, const FieldValue& value);
 /// Converts a value to JSON.
-nlohmann::json fieldJson(FieldType type, const FieldValue& value);
+nlohmann::ordered_json fieldJson(FieldType type, const FieldValue& value);
 /// Sizes the way lsblk shows them: "256G", "1.5M", "512B".
 std::string compactBytes(uint64_t bytes);
 /// Display width of UTF-8 text (code points; tree glyphs count as one).
@@ -145,9 +145,9 @@ public:
     }
 
     /// One JSON object per row with every field (JSON is the complete, stable view).
-    nlohmann::json json(const Row& row) const
+    nlohmann::ordered_json json(const Row& row) const
     {
-        nlohmann::json object = nlohmann::json::object();
+        nlohmann::ordered_json object = nlohmann::ordered_json::object();
         for (const Field<Row>& field : m_fields)
             object[std::string(field.jsonKey)] = fieldJson(field.type, field.get(row));
         return object;

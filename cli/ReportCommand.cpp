@@ -345,14 +345,15 @@ struct ReportOptions {
     std::string columns;
 };
 
-/// Drops scan warnings that cannot matter for the shown devices (no device-mapper in a
-/// kernel that therefore has no dm devices) so an ordinary run prints nothing noisy.
-bool warningMatters(const Topology& topology, const std::string& warning)
+/// Scan-wide warnings that explain unknown device-mapper tables (not root, no
+/// device-mapper) are informational: the affected verdicts already say "unknown". Every
+/// other scan warning (a device vanished, mountinfo unreadable) makes the report partial.
+bool informational(const Topology& topology, const std::string& warning)
 {
-    if (warning.find("device-mapper") == std::string::npos && warning.find("libdevmapper") == std::string::npos)
-        return true;
-    return std::any_of(topology.devices().begin(), topology.devices().end(),
-                       [](const BlockDevice& device) { return device.kind == DeviceKind::DeviceMapper; });
+    return std::any_of(topology.devices().begin(), topology.devices().end(), [&](const BlockDevice& device) {
+        return device.dm && !device.dm->tableKnown && !device.dm->tableError.empty()
+               && warning.rfind(device.dm->tableError, 0) == 0;
+    });
 }
 
 int runReport(const GlobalOptions& global, const ReportOptions& options)
@@ -438,10 +439,12 @@ int runReport(const GlobalOptions& global, const ReportOptions& options)
     // Warnings: scan-wide ones, unreadable attributes, failed probes, and not being root.
     std::vector<std::string> warnings;
     bool incomplete = false;
-    for (const std::string& warning : topology.warnings())
-        if (warningMatters(topology, warning))
-            warnings.push_back(warning);
-    std::size_t needsRoot = 0;
+    for (const std::string& warning : topology.warnings()) {
+        warnings.push_back(warning);
+        if (!informational(topology, warning))
+            incomplete = true;
+    }
+    std::vector<std::string> needsRoot;
     for (std::size_t index : uniqueDevices) {
         const BlockDevice& device = topology.at(index);
         for (const std::string& warning : device.warnings) {
@@ -454,25 +457,29 @@ int runReport(const GlobalOptions& global, const ReportOptions& options)
                 warnings.push_back(device.name + ": probe failed: " + capability.reason);
                 incomplete = true;
             } else if (capability.status == ProbeStatus::NeedsRoot) {
-                ++needsRoot;
+                needsRoot.push_back(device.name);
             }
         }
     }
-    if (needsRoot > 0)
-        warnings.push_back("not root: " + std::to_string(needsRoot) + (needsRoot == 1 ? " device was" : " devices were")
-                           + " not probed, so copy support shows as unknown; run as root to probe");
+    if (!needsRoot.empty()) {
+        std::string names;
+        for (const std::string& name : needsRoot)
+            names += (names.empty() ? "" : ", ") + name;
+        warnings.push_back("not probed because opening them needs root: " + names
+                           + " (copy support shows as unknown; run as root to probe)");
+    }
     for (const std::string& warning : warnings)
         printWarning(warning);
 
     if (global.json) {
-        nlohmann::json out;
+        nlohmann::ordered_json out;
         out["schema_version"] = kReportSchemaVersion;
-        nlohmann::json devices = nlohmann::json::array();
+        nlohmann::ordered_json devices = nlohmann::ordered_json::array();
         for (std::size_t index : uniqueDevices)
             devices.push_back(fields.json(rowOf(index)));
+        out["warnings"] = warnings;
         out["roots"] = stableIds(topology, roots);
         out["devices"] = std::move(devices);
-        out["warnings"] = warnings;
         std::cout << out.dump(2) << '\n';
     } else if (!rowDevices.empty()) {
         std::vector<ReportRow> rows;

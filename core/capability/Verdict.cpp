@@ -153,6 +153,22 @@ std::string whereText(const Topology& topology, std::size_t queried, std::size_t
     return displayName(topology.at(where)) + ": " + reason;
 }
 
+/// An opaque piece that stopped only because a dm table could not be read (not root, no
+/// device-mapper): what lies below is unknown, not "cannot offload".
+bool tableUnknown(const Topology& topology, const MappedPiece& piece)
+{
+    if (piece.kind != PieceKind::Opaque || piece.device >= topology.size())
+        return false;
+    const BlockDevice& device = topology.at(piece.device);
+    return device.dm && !device.dm->tableKnown;
+}
+
+std::string unknownTableReason(const Topology& topology, const MappedPiece& piece)
+{
+    const DmInfo& dm = *topology.at(piece.device).dm;
+    return "unknown: device-mapper table not readable" + (dm.tableError.empty() ? std::string() : " (" + dm.tableError + ")");
+}
+
 std::string pieceReason(const MappedPiece& piece)
 {
     if (!piece.reason.empty())
@@ -208,8 +224,10 @@ bool judgeLeafPairs(const Topology& topology, const CapabilitySet& capabilities,
             for (auto [from, to] : {std::pair{leaves[i], leaves[j]}, std::pair{leaves[j], leaves[i]}}) {
                 const LeafPairing pairing = pairLeaves(topology, capabilities, from, to);
                 if (pairing.verdict == Verdict::Full) {
-                    if (!pairing.reason.empty())
+                    if (!pairing.reason.empty()) {
                         addUnique(caveats, pairing.reason);
+                        break; // one caveat per pair of devices
+                    }
                     continue;
                 }
                 ++failedPairs;
@@ -404,9 +422,9 @@ LeafPairing pairLeaves(const Topology& topology, const CapabilitySet& capabiliti
         }
         result.verdict = Verdict::Full;
         result.mechanism = mechanism;
-        result.reason = names + nsids + ": cross-namespace copy is supported by the controller (copy formats 2/3); "
-                        + "it needs Host Behavior Support CDFE enabled, which kernels >= 6.12 refuse from user space, "
-                        + "so there it falls back to a host copy";
+        result.reason = names + nsids + " are different namespaces: cross-namespace copy is supported by the "
+                        + "controller (copy formats 2/3), but needs Host Behavior Support CDFE enabled, which kernels "
+                        + ">= 6.12 refuse from user space (a host copy is used there)";
         return result;
     }
 
@@ -465,6 +483,12 @@ OffloadVerdict volumeVerdict(const Topology& topology, const CapabilitySet& capa
         }
         for (const MappedPiece& piece : *pieces) {
             layers.insert(piece.path.begin(), piece.path.end());
+            if (tableUnknown(topology, piece)) {
+                result.unknownBytes += piece.length;
+                obstacles.add(true, whereText(topology, device, piece.device, unknownTableReason(topology, piece)),
+                              piece.length);
+                continue;
+            }
             if (piece.kind != PieceKind::Leaf) {
                 obstacles.add(false, whereText(topology, device, piece.device, pieceReason(piece)), piece.length);
                 continue;
@@ -586,7 +610,12 @@ OffloadVerdict pairVerdict(const Topology& topology, const CapabilitySet& capabi
                 if (dp.length == usedInDst) { ++j; usedInDst = 0; }
                 continue;
             }
-            if (sp.kind != PieceKind::Leaf) {
+            if (tableUnknown(topology, sp) || tableUnknown(topology, dp)) {
+                const MappedPiece& piece = tableUnknown(topology, sp) ? sp : dp;
+                result.unknownBytes += span;
+                obstacles.add(true, whereText(topology, topology.size(), piece.device, unknownTableReason(topology, piece)),
+                              span);
+            } else if (sp.kind != PieceKind::Leaf) {
                 obstacles.add(false, "source " + whereText(topology, topology.size(), sp.device, pieceReason(sp)), span);
             } else if (dp.kind != PieceKind::Leaf) {
                 obstacles.add(false, "destination " + whereText(topology, topology.size(), dp.device, pieceReason(dp)),

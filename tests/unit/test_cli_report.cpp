@@ -14,6 +14,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QTemporaryDir>
 
 namespace {
 
@@ -123,7 +124,9 @@ private slots:
             QSKIP(qPrintable("no " + expectedPath + " yet: run with UPDATE_EXPECTED=1 and review it"));
         QVERIFY(expectedFile.open(QIODevice::ReadOnly));
         const QByteArray expected = expectedFile.readAll();
-        QVERIFY2(run.out == expected, qPrintable(expectedPath + " differs at " + firstDifference(run.out, expected)));
+        QVERIFY2(run.out == expected,
+                 qPrintable(expectedPath + " differs at " + firstDifference(run.out, expected)
+                            + "\nIf the change is intended: UPDATE_EXPECTED=1 test_cli_report, then review the diff"));
     }
 
     void jsonSchema_data()
@@ -171,6 +174,41 @@ private slots:
             for (const char* key : {"lowers", "uppers"})
                 for (const QJsonValue& ref : value.toObject().value(key).toArray())
                     QVERIFY2(ids.contains(ref.toString()), qPrintable("dangling reference " + ref.toString()));
+    }
+
+    void partialWhenDeviceVanished()
+    {
+        // A copy of the synthetic fixture where sdc disappears mid-scan (its dev file is
+        // gone) and xtarget's table still names it: a report with warnings and exit 8.
+        const QString synthetic = QString(OFFLOADCP_FIXTURES) + "/report-synthetic";
+        if (!QDir(synthetic + "/sys").exists())
+            QSKIP("no report-synthetic fixture");
+        QTemporaryDir temp;
+        QVERIFY(temp.isValid());
+        QCOMPARE(QProcess::execute("cp", {"-a", synthetic, temp.path() + "/fx"}), 0);
+        const QString sdc = QFileInfo(temp.path() + "/fx/sys/class/block/sdc").canonicalFilePath();
+        QVERIFY(!sdc.isEmpty());
+        QVERIFY(QFile::remove(sdc + "/dev"));
+
+        const CliRun run = runCli({"--fixture", temp.path() + "/fx", "report", "--json"});
+        QCOMPARE(run.exitCode, 8);
+        QVERIFY2(run.err.contains("warning: sdc disappeared during the scan"), run.err.constData());
+        const QJsonObject root = QJsonDocument::fromJson(run.out).object();
+        QVERIFY(root.value("warnings").toArray().contains(QJsonValue("sdc disappeared during the scan")));
+        bool sawXtarget = false;
+        for (const QJsonValue& value : root.value("devices").toArray()) {
+            const QJsonObject device = value.toObject();
+            QVERIFY(device.value("kname").toString() != "sdc");
+            if (device.value("name").toString() == "xtarget") {
+                sawXtarget = true;
+                QCOMPARE(device.value("verdict").toString(), QString("unknown"));
+            }
+        }
+        QVERIFY(sawXtarget);
+        // The text report is still printed.
+        const CliRun text = runCli({"--fixture", temp.path() + "/fx", "report"});
+        QCOMPARE(text.exitCode, 8);
+        QVERIFY(text.out.startsWith("NAME"));
     }
 
     void version()

@@ -316,6 +316,19 @@ private slots:
         VERIFY_REASON(lv, "nvme0n1: unknown: needs root");
     }
 
+    void unreadableDmTableIsUnknown()
+    {
+        BlockDevice lv = dm("lv", {253, 0}, {{0, 8 * Sectors1MiB, "linear", "259:0 0"}}, {0});
+        lv.dm->table.clear();
+        lv.dm->tableKnown = false;
+        lv.dm->tableError = "not root";
+        Topology topo({nvme("nvme0n1", {259, 0}, 64 * MiB, "nqn.a", 1), lv});
+        const auto caps = capabilities(topo, {nvmeCopy(0, "nqn.a")});
+        const OffloadVerdict v = volumeVerdict(topo, caps, 1);
+        QCOMPARE(v.verdict, Verdict::Unknown);
+        VERIFY_REASON(v, "unknown: device-mapper table not readable (not root)");
+    }
+
     void zeroTargetIsNone()
     {
         Topology topo({dm("zeros", {253, 0}, {{0, 8 * Sectors1MiB, "zero", ""}}, {})});
