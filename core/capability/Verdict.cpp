@@ -215,14 +215,14 @@ std::vector<std::string> stripeHints(const Topology& topology, const std::set<st
 
 /// Judges pairs of distinct offloadable leaves; returns whether any pair cannot copy.
 bool judgeLeafPairs(const Topology& topology, const CapabilitySet& capabilities,
-                    const std::vector<std::size_t>& leaves, std::vector<std::string>& problems,
-                    std::vector<std::string>& caveats)
+                    const std::vector<std::size_t>& leaves, const VerdictOptions& options,
+                    std::vector<std::string>& problems, std::vector<std::string>& caveats)
 {
     std::size_t failedPairs = 0;
     for (std::size_t i = 0; i < leaves.size(); ++i) {
         for (std::size_t j = i + 1; j < leaves.size(); ++j) {
             for (auto [from, to] : {std::pair{leaves[i], leaves[j]}, std::pair{leaves[j], leaves[i]}}) {
-                const LeafPairing pairing = pairLeaves(topology, capabilities, from, to);
+                const LeafPairing pairing = pairLeaves(topology, capabilities, from, to, options);
                 if (pairing.verdict == Verdict::Full) {
                     if (!pairing.reason.empty()) {
                         addUnique(caveats, pairing.reason);
@@ -345,8 +345,22 @@ std::string formatBytes(uint64_t bytes)
     return text;
 }
 
+std::optional<bool> kernelAllowsHostBehaviorSet(std::string_view release)
+{
+    unsigned major = 0;
+    unsigned minor = 0;
+    const char* end = release.data() + release.size();
+    auto first = std::from_chars(release.data(), end, major);
+    if (first.ec != std::errc{} || first.ptr == end || *first.ptr != '.')
+        return std::nullopt;
+    auto second = std::from_chars(first.ptr + 1, end, minor);
+    if (second.ec != std::errc{})
+        return std::nullopt;
+    return major < 6 || (major == 6 && minor < 12);
+}
+
 LeafPairing pairLeaves(const Topology& topology, const CapabilitySet& capabilities,
-                       std::size_t source, std::size_t destination)
+                       std::size_t source, std::size_t destination, const VerdictOptions& options)
 {
     LeafPairing result;
     const BlockDevice& src = topology.at(source);
@@ -420,11 +434,18 @@ LeafPairing pairLeaves(const Topology& topology, const CapabilitySet& capabiliti
                             + "): NVMe Copy cannot cross namespaces there";
             return result;
         }
+        if (options.crossNamespaceEnable == false) {
+            result.reason = names + nsids + " are different namespaces: the controller supports cross-namespace "
+                            + "copy (copy formats 2/3), but this kernel does not let us enable it (it refuses Set "
+                            + "Features Host Behavior Support from user space, as Linux >= 6.12 does)";
+            return result;
+        }
         result.verdict = Verdict::Full;
         result.mechanism = mechanism;
-        result.reason = names + nsids + " are different namespaces: cross-namespace copy is supported by the "
-                        + "controller (copy formats 2/3), but needs Host Behavior Support CDFE enabled, which kernels "
-                        + ">= 6.12 refuse from user space (a host copy is used there)";
+        if (!options.crossNamespaceEnable)
+            result.reason = names + nsids + " are different namespaces: cross-namespace copy is supported by the "
+                            + "controller (copy formats 2/3), but needs Host Behavior Support CDFE enabled, which "
+                            + "kernels >= 6.12 refuse from user space (a host copy is used there)";
         return result;
     }
 
@@ -453,7 +474,8 @@ LeafPairing pairLeaves(const Topology& topology, const CapabilitySet& capabiliti
     return result;
 }
 
-OffloadVerdict volumeVerdict(const Topology& topology, const CapabilitySet& capabilities, std::size_t device)
+OffloadVerdict volumeVerdict(const Topology& topology, const CapabilitySet& capabilities, std::size_t device,
+                             const VerdictOptions& options)
 {
     OffloadVerdict result;
     const BlockDevice& volume = topology.at(device);
@@ -523,7 +545,7 @@ OffloadVerdict volumeVerdict(const Topology& topology, const CapabilitySet& capa
         leaves.push_back(entry.first);
     std::vector<std::string> pairProblems;
     std::vector<std::string> caveats;
-    const bool pairProblem = judgeLeafPairs(topology, capabilities, leaves, pairProblems, caveats);
+    const bool pairProblem = judgeLeafPairs(topology, capabilities, leaves, options, pairProblems, caveats);
 
     std::string fullReason;
     if (leaves.size() == 1 && leaves.front() == device) {
@@ -548,7 +570,7 @@ OffloadVerdict volumeVerdict(const Topology& topology, const CapabilitySet& capa
 }
 
 OffloadVerdict pairVerdict(const Topology& topology, const CapabilitySet& capabilities, std::size_t source,
-                           std::size_t destination)
+                           std::size_t destination, const VerdictOptions& options)
 {
     OffloadVerdict result;
     const BlockDevice& src = topology.at(source);
@@ -626,7 +648,7 @@ OffloadVerdict pairVerdict(const Topology& topology, const CapabilitySet& capabi
                 auto key = std::pair{sp.device, dp.device};
                 auto found = pairings.find(key);
                 if (found == pairings.end())
-                    found = pairings.emplace(key, pairLeaves(topology, capabilities, sp.device, dp.device)).first;
+                    found = pairings.emplace(key, pairLeaves(topology, capabilities, sp.device, dp.device, options)).first;
                 const LeafPairing& pairing = found->second;
                 if (pairing.verdict == Verdict::Full) {
                     result.offloadableBytes += span;

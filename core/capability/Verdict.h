@@ -5,6 +5,8 @@
 #include "topology/Topology.h"
 
 #include <cstdint>
+#include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -36,6 +38,18 @@ struct OffloadVerdict {
     double offloadableShare() const;
 };
 
+/// What the verdict needs to know about the running system beyond the topology.
+struct VerdictOptions {
+    /// Whether this kernel lets user space enable cross-namespace copy formats (Set Features
+    /// Host Behavior Support, CDFE). false: such copies fall back (Linux >= 6.12 refuses);
+    /// true: they can offload; nullopt (a fixture, unknown kernel): offloadable with a caveat.
+    std::optional<bool> crossNamespaceEnable;
+};
+
+/// Whether a kernel release ("6.12.9-amd64", "6.1.0-28-amd64") lets user space send Set
+/// Features Host Behavior Support: false from 6.12 on, true before, nullopt if unparsable.
+std::optional<bool> kernelAllowsHostBehaviorSet(std::string_view release);
+
 /// Whether the copy command of one leaf device can move data to another (or within one).
 struct LeafPairing {
     Verdict verdict = Verdict::Unknown;    ///< Full (can copy), None or Unknown
@@ -48,18 +62,18 @@ struct LeafPairing {
 /// supports copy formats 2/3 (with a caveat about Host Behavior Support). Two SCSI LUNs:
 /// only on the same target, both 3PC with NAA designators. Block sizes must match. Pure.
 LeafPairing pairLeaves(const Topology& topology, const CapabilitySet& capabilities,
-                       std::size_t source, std::size_t destination);
+                       std::size_t source, std::size_t destination, const VerdictOptions& options = {});
 
 /// The verdict for copies within `device` (a leaf, partition or device-mapper volume at
 /// any depth): maps the whole volume with mapRange and judges every piece. Pure; maps in
 /// windows so a finely striped volume does not hold all its pieces at once.
 OffloadVerdict volumeVerdict(const Topology& topology, const CapabilitySet& capabilities,
-                             std::size_t device);
+                             std::size_t device, const VerdictOptions& options = {});
 
 /// The verdict for copying all of `source` onto `destination` at the same offsets
 /// (what `offloadcp copy SRC DST` does by default). Pure.
 OffloadVerdict pairVerdict(const Topology& topology, const CapabilitySet& capabilities,
-                           std::size_t source, std::size_t destination);
+                           std::size_t source, std::size_t destination, const VerdictOptions& options = {});
 
 /// "256 GiB", "512 B", "1.5 MiB": binary units, at most one decimal.
 std::string formatBytes(uint64_t bytes);

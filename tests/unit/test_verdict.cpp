@@ -226,6 +226,31 @@ private slots:
         VERIFY_REASON(v, "Host Behavior Support");
     }
 
+    void crossNamespaceDependsOnTheKernel()
+    {
+        Topology topo({nvme("nvme0n1", {259, 0}, 64 * MiB, "nqn.a", 1),
+                       nvme("nvme0n2", {259, 1}, 64 * MiB, "nqn.a", 2),
+                       dm("stripe", {253, 0}, {{0, 16 * Sectors1MiB, "striped", "2 128 259:0 0 259:1 0"}}, {0, 1})});
+        const auto caps = capabilities(topo, {nvmeCopy(0, "nqn.a", 0xf), nvmeCopy(1, "nqn.a", 0xf)});
+        VerdictOptions refused;
+        refused.crossNamespaceEnable = false;
+        const OffloadVerdict onNew = volumeVerdict(topo, caps, 2, refused);
+        QCOMPARE(onNew.verdict, Verdict::Partial);
+        VERIFY_REASON(onNew, "this kernel does not let us enable it");
+        VerdictOptions allowed;
+        allowed.crossNamespaceEnable = true;
+        const OffloadVerdict onOld = volumeVerdict(topo, caps, 2, allowed);
+        QCOMPARE(onOld.verdict, Verdict::Full);
+        QVERIFY(!anyReasonContains(onOld, "Host Behavior Support"));
+
+        QCOMPARE(kernelAllowsHostBehaviorSet("6.12.9-amd64"), std::optional<bool>(false));
+        QCOMPARE(kernelAllowsHostBehaviorSet("6.18.44-fc-v669"), std::optional<bool>(false));
+        QCOMPARE(kernelAllowsHostBehaviorSet("7.0.1"), std::optional<bool>(false));
+        QCOMPARE(kernelAllowsHostBehaviorSet("6.1.0-28-amd64"), std::optional<bool>(true));
+        QCOMPARE(kernelAllowsHostBehaviorSet("5.10.0"), std::optional<bool>(true));
+        QCOMPARE(kernelAllowsHostBehaviorSet("garbage"), std::optional<bool>());
+    }
+
     void cryptIsNoneWithReason()
     {
         Topology topo({nvme("nvme0n1", {259, 0}, 64 * MiB, "nqn.a", 1),
