@@ -212,10 +212,10 @@ const FieldTable<ReportRow>& reportFields()
          "copies within it: full, partial, none, unknown",
          [](const ReportRow& r) -> FieldValue { return std::string(toString(r.verdict->verdict)); }},
         {"offload", "OFFLOAD", "offloadable_share", FieldType::Share, false, true, Align::Right,
-         "share of the bytes that can offload",
+         "share of the bytes on devices with a usable copy command",
          [](const ReportRow& r) -> FieldValue { return r.verdict->offloadableShare(); }},
         {"offload-bytes", "OFFLOAD-BYTES", "offloadable_bytes", FieldType::Bytes, false, false, Align::Right,
-         "bytes that can offload",
+         "bytes on devices with a usable copy command",
          [](const ReportRow& r) -> FieldValue { return r.verdict->offloadableBytes; }},
         {"serial", "SERIAL", "serial", FieldType::Text, false, true, Align::Left, "NVMe serial or SCSI unit serial",
          [](const ReportRow& r) -> FieldValue {

@@ -29,7 +29,7 @@ struct OffloadVerdict {
     Verdict verdict = Verdict::Unknown;
     std::vector<CopyMechanism> mechanisms; ///< mechanisms the offloadable bytes use, in order of first use
     uint64_t totalBytes = 0;               ///< bytes considered (the volume, or the source)
-    uint64_t offloadableBytes = 0;         ///< bytes on devices that can copy them
+    uint64_t offloadableBytes = 0;         ///< volume: bytes on leaves with a usable copy command; pair: bytes whose source and destination leaves can copy between each other
     uint64_t unknownBytes = 0;             ///< bytes on devices that were not probed
     std::vector<std::string> reasons;
     std::vector<std::size_t> leaves;       ///< leaf devices the bytes land on, in order of first use
