@@ -547,6 +547,20 @@ OffloadVerdict volumeVerdict(const Topology& topology, const CapabilitySet& capa
     std::vector<std::string> caveats;
     const bool pairProblem = judgeLeafPairs(topology, capabilities, leaves, options, pairProblems, caveats);
 
+    // Host-managed zoned devices accept writes only at a zone's write pointer: a copy
+    // offloads only when it appends there.
+    std::vector<std::string> zonedProblems;
+    for (std::size_t leaf : leaves) {
+        if (topology.at(leaf).zoned == "host-managed")
+            zonedProblems.push_back(whereText(topology, device, leaf, "host-managed zoned device: a copy must land "
+                                                                      "at a zone's write pointer (elsewhere the device "
+                                                                      "answers Zone Invalid Write), so only appending "
+                                                                      "copies offload"));
+    }
+    for (std::string& problem : zonedProblems)
+        pairProblems.push_back(std::move(problem));
+    const bool limited = pairProblem || !zonedProblems.empty();
+
     std::string fullReason;
     if (leaves.size() == 1 && leaves.front() == device) {
         const DeviceCapability& capability = capabilities.at(device);
@@ -564,7 +578,8 @@ OffloadVerdict volumeVerdict(const Topology& topology, const CapabilitySet& capa
         fullReason = "maps to " + std::to_string(leaves.size()) + " devices that can copy between each other: "
                      + leafList(topology, leaves);
     }
-    conclude(result, obstacles, pairProblem, std::move(pairProblems), stripeHints(topology, layers),
+    conclude(result, obstacles, limited, std::move(pairProblems), pairProblem ? stripeHints(topology, layers)
+                                                                              : std::vector<std::string>{},
              std::move(caveats), fullReason);
     return result;
 }

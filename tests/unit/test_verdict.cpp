@@ -251,6 +251,21 @@ private slots:
         QCOMPARE(kernelAllowsHostBehaviorSet("garbage"), std::optional<bool>());
     }
 
+    void hostManagedZonedIsPartial()
+    {
+        BlockDevice zoned = nvme("nvme0n2", {259, 1}, 64 * MiB, "nqn.a", 2);
+        zoned.zoned = "host-managed";
+        Topology topo({zoned, dm("lv", {253, 0}, {{0, 8 * Sectors1MiB, "linear", "259:1 0"}}, {0})});
+        const auto caps = capabilities(topo, {nvmeCopy(0, "nqn.a")});
+        const OffloadVerdict leaf = volumeVerdict(topo, caps, 0);
+        QCOMPARE(leaf.verdict, Verdict::Partial);
+        QCOMPARE(leaf.offloadableBytes, 64 * MiB);
+        VERIFY_REASON(leaf, "write pointer");
+        const OffloadVerdict lv = volumeVerdict(topo, caps, 1);
+        QCOMPARE(lv.verdict, Verdict::Partial);
+        VERIFY_REASON(lv, "nvme0n2: host-managed zoned device");
+    }
+
     void cryptIsNoneWithReason()
     {
         Topology topo({nvme("nvme0n1", {259, 0}, 64 * MiB, "nqn.a", 1),
