@@ -51,7 +51,7 @@ int exitForParseError(const CLI::App& app, const CLI::ParseError& error);
 /// The exit code for a core error (NotFound -> ExitNotFound, PermissionDenied ->
 /// ExitPermission, InvalidArgument -> ExitUsage, Busy -> ExitBusy, Cancelled ->
 /// ExitCancelled, else ExitFailure).
-int exitCodeFor(const offload::Error& error);
+int exitCodeOf(const offload::Error& error);
 
 /// Prints "offloadcp: <message>" to stderr.
 void printError(const std::string& message);

@@ -66,7 +66,7 @@ int exitForParseError(const CLI::App& app, const CLI::ParseError& error)
     return code == 0 ? ExitOk : ExitUsage;
 }
 
-int exitCodeFor(const offload::Error& error)
+int exitCodeOf(const offload::Error& error)
 {
     switch (error.code) {
     case Errc::NotFound: return ExitNotFound;

@@ -383,7 +383,7 @@ int runReport(const GlobalOptions& global, const ReportOptions& options)
     auto snapshot = scanSystem(scanOptions);
     if (!snapshot) {
         printError("report: " + snapshot.error().message());
-        return exitCodeFor(snapshot.error());
+        return exitCodeOf(snapshot.error());
     }
     const Topology& topology = *snapshot->topology;
     const CapabilitySet& capabilities = snapshot->capabilities;
