@@ -15,7 +15,7 @@ _offloadcp()
         --src-offset|--dst-offset|--length) return ;;
     esac
     case ${words[1]} in
-        report) opts="$common" ;;
+        report) opts="$common --long --output --all" ;;
         plan) opts="$common --src-offset --dst-offset --length --no-offload" ;;
         copy) opts="$common --src-offset --dst-offset --length --require-offload --no-offload --verify --force" ;;
     esac
