@@ -17,11 +17,12 @@ command -v losetup >/dev/null && command -v jq >/dev/null || { echo "SKIP: needs
 
 # Backing files must live on a disk filesystem (O_DIRECT), not tmpfs.
 WORK=$(mktemp -d "${OFFLOADCP_TEST_DIR:-/var/tmp}/offloadcp-copy-loop.XXXXXX")
-LOOPS=()
 MOUNTS=()
 cleanup() {
     for m in "${MOUNTS[@]}"; do umount "$m" 2>/dev/null; done
-    for l in "${LOOPS[@]}"; do losetup -d "$l" 2>/dev/null; done
+    # Every loop device on a file of ours (newloop runs in a subshell, so no list is kept).
+    losetup -l -n -O NAME,BACK-FILE | awk -v w="$WORK/" 'index($2, w) == 1 {print $1}' |
+        while read -r l; do losetup -d "$l"; done
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -34,7 +35,6 @@ check() { local what=$1; shift; if "$@"; then pass "$what"; else fail "$what"; f
 newloop() { # file -> loop device with direct I/O
     local dev
     dev=$(losetup --direct-io=on -f --show "$1") || { echo "SKIP: losetup failed"; exit 77; }
-    LOOPS+=("$dev")
     echo "$dev"
 }
 # md5 of [offset, offset+len) read with O_DIRECT (what is on the medium, not the page cache)
@@ -49,6 +49,7 @@ head -c "$BYTES" /dev/urandom >"$WORK/src.img"
 dd if=/dev/zero of="$WORK/dst.img" bs=1M count="$SIZE_MIB" status=none
 SRC=$(newloop "$WORK/src.img")
 DST=$(newloop "$WORK/dst.img")
+[ -n "$SRC" ] && [ -n "$DST" ] || { echo "SKIP: cannot set up loop devices"; exit 77; }
 
 echo "== 1. whole-device read/write copy with --verify"
 out=$("$OFFLOADCP" copy "$SRC" "$DST" --verify 2>&1); rc=$?
@@ -93,9 +94,9 @@ check "mounted destination unchanged" [ "$(dmd5 "$FS" 0 $((1 * MiB)))" = "$fsmd5
 umount "$WORK/mnt" && MOUNTS=()
 
 echo "== 5. Ctrl-C cancels cleanly and says how far it got"
-"$OFFLOADCP" copy "$SRC" "$DST" --io-size 64K --io-depth 1 >"$WORK/out" 2>&1 &
+"$OFFLOADCP" copy "$SRC" "$DST" --io-size 4K --io-depth 1 >"$WORK/out" 2>&1 &
 pid=$!
-sleep 1
+sleep 0.7
 kill -INT "$pid"
 wait "$pid"; rc=$?
 check "interrupted copy exits 130" [ "$rc" = 130 ]
