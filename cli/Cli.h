@@ -36,6 +36,7 @@ struct GlobalOptions {
 using Runner = std::function<int()>;
 void addReportCommand(CLI::App& app, GlobalOptions& global, Runner& run);
 void addCopyCommand(CLI::App& app, GlobalOptions& global, Runner& run);
+void addPlanCommand(CLI::App& app, GlobalOptions& global, Runner& run);
 
 /// Sets up the top-level app: --version, the global options (--fixture, --json, usable
 /// before or after the subcommand) and the exit-code footer.

@@ -12,6 +12,7 @@ int main(int argc, char** argv)
     Runner run;
     configureApp(app, global);
     addReportCommand(app, global, run);
+    addPlanCommand(app, global, run);
     addCopyCommand(app, global, run);
     try {
         app.parse(argc, argv);
