@@ -68,7 +68,8 @@ capture_nvme_parent() {
         nvme*[!0-9]*) continue ;;
         esac
         copy_link "$ctrl"
-        real=$(readlink -f "$ctrl") && copy_attrs "$real" serial model firmware_rev transport subsysnqn
+        # (no `local` in POSIX sh: a name of its own, so the caller's $real survives)
+        ctrl_real=$(readlink -f "$ctrl") && copy_attrs "$ctrl_real" serial model firmware_rev transport subsysnqn
     done
 }
 
@@ -105,6 +106,7 @@ probe() {
         return 0
     fi
     rm -f "$file"
+    return 1
 }
 
 have() {
@@ -149,8 +151,13 @@ for link in "$SYS"/class/block/*; do
             probe "$OUT/probe/$name.vpd8f" sg_vpd -r -p 0x8f "$dev"
         fi
         # RECEIVE COPY OPERATING PARAMETERS (84h / 03h), allocation length 1024
-        have sg_raw && probe "$OUT/probe/$name.rcop" \
-            sg_raw -b -r 1024 "$dev" 84 03 00 00 00 00 00 00 00 00 04 00 00 00 00 00
+        # A LUN may first answer UNIT ATTENTION (INQUIRY is exempt, RCOP is not): try twice.
+        if have sg_raw; then
+            probe "$OUT/probe/$name.rcop" \
+                sg_raw -b -r 1024 "$dev" 84 03 00 00 00 00 00 00 00 00 04 00 00 00 00 00 ||
+                probe "$OUT/probe/$name.rcop" \
+                    sg_raw -b -r 1024 "$dev" 84 03 00 00 00 00 00 00 00 00 04 00 00 00 00 00
+        fi
     fi
 done
 
