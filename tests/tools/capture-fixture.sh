@@ -150,13 +150,13 @@ for link in "$SYS"/class/block/*; do
             probe "$OUT/probe/$name.vpd80" sg_vpd -r -p 0x80 "$dev"
             probe "$OUT/probe/$name.vpd8f" sg_vpd -r -p 0x8f "$dev"
         fi
-        # RECEIVE COPY OPERATING PARAMETERS (84h / 03h), allocation length 1024
+        # RECEIVE COPY OPERATING PARAMETERS (84h / 03h), allocation length 1024 in bytes 10-13 (big-endian)
         # A LUN may first answer UNIT ATTENTION (INQUIRY is exempt, RCOP is not): try twice.
         if have sg_raw; then
             probe "$OUT/probe/$name.rcop" \
-                sg_raw -b -r 1024 "$dev" 84 03 00 00 00 00 00 00 00 00 04 00 00 00 00 00 ||
+                sg_raw -b -r 1024 "$dev" 84 03 00 00 00 00 00 00 00 00 00 00 04 00 00 00 ||
                 probe "$OUT/probe/$name.rcop" \
-                    sg_raw -b -r 1024 "$dev" 84 03 00 00 00 00 00 00 00 00 04 00 00 00 00 00
+                    sg_raw -b -r 1024 "$dev" 84 03 00 00 00 00 00 00 00 00 00 00 04 00 00 00
         fi
     fi
 done
