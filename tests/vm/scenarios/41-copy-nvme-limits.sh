@@ -13,7 +13,7 @@ have_cmd copy || { fail "offloadcp has no copy subcommand"; exit 1; }
 len=$((4 * 1048576)); so=$((340000 * 512)); do=$((360000 * 512))
 data=$(fill $NS_SMALL 340000 8192)
 if need_plan; then
-    plan_json /tmp/p41.json $NS_SMALL $NS_SMALL --src-offset $so --dst-offset $do --length $len --force &&
+    plan_json /tmp/p41.json $NS_SMALL $NS_SMALL --src-offset $so --dst-offset $do --length $len &&
     expect_eq "plan methods" "$(plan_methods /tmp/p41.json)" nvme-copy
     plan_nvme_commands /tmp/p41.json > /tmp/cmds41
     info "NVMe commands (ranges total max): $(tr '\n' ';' < /tmp/cmds41)"

@@ -11,7 +11,7 @@ len=1048576; so=$((104448 * 512)); do=$((106496 * 512))
 data=$(fill $SD_T1A 104448 2048)
 old=$(rdbuf $SD_T1B 106496 2048 | md5sum | cut -d' ' -f1)
 if need_plan; then
-    plan_json /tmp/p44a.json $SD_T1A $SD_T1B --src-offset $so --dst-offset $do --length $len --force &&
+    plan_json /tmp/p44a.json $SD_T1A $SD_T1B --src-offset $so --dst-offset $do --length $len &&
     expect_eq "same target: plan methods" "$(plan_methods /tmp/p44a.json)" scsi-xcopy
 fi
 copy_json /tmp/c44a.json $SD_T1A $SD_T1B --src-offset $so --dst-offset $do --length $len --require-offload --force; rc=$?
