@@ -2,6 +2,7 @@
 // `offloadcp report`: the block device tree and what each volume can offload.
 #include "Cli.h"
 #include "Fields.h"
+#include "util/NaturalSort.h"
 
 #include "capability/Capability.h"
 #include "capability/Scan.h"
@@ -290,40 +291,6 @@ const FieldTable<ReportRow>& reportFields()
     return table;
 }
 
-/// nvme0n2 < nvme0n10: digit runs compare as numbers.
-bool naturalLess(const std::string& a, const std::string& b)
-{
-    std::size_t i = 0;
-    std::size_t j = 0;
-    while (i < a.size() && j < b.size()) {
-        if (std::isdigit(static_cast<unsigned char>(a[i])) && std::isdigit(static_cast<unsigned char>(b[j]))) {
-            std::size_t ei = i;
-            std::size_t ej = j;
-            while (ei < a.size() && std::isdigit(static_cast<unsigned char>(a[ei])))
-                ++ei;
-            while (ej < b.size() && std::isdigit(static_cast<unsigned char>(b[ej])))
-                ++ej;
-            const std::string na = a.substr(i, ei - i);
-            const std::string nb = b.substr(j, ej - j);
-            const std::size_t ta = na.find_first_not_of('0');
-            const std::size_t tb = nb.find_first_not_of('0');
-            const std::string sa = ta == std::string::npos ? "" : na.substr(ta);
-            const std::string sb = tb == std::string::npos ? "" : nb.substr(tb);
-            if (sa.size() != sb.size())
-                return sa.size() < sb.size();
-            if (sa != sb)
-                return sa < sb;
-            i = ei;
-            j = ej;
-            continue;
-        }
-        if (a[i] != b[j])
-            return a[i] < b[j];
-        ++i;
-        ++j;
-    }
-    return a.size() - i < b.size() - j;
-}
 
 struct TreeGlyphs {
     const char* branch;

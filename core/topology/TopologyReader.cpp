@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // readTopology: the block device DAG from a sysfs tree (live /sys or a captured fixture).
 #include "topology/Topology.h"
+#include "util/NaturalSort.h"
 
 #include <algorithm>
 #include <cctype>
@@ -66,40 +67,6 @@ template <class T> std::optional<T> toNumber(const std::string& text)
     return value;
 }
 
-/// "loop10" after "loop9", "nvme0n1p2" after "nvme0n1": compare digit runs by value.
-bool naturalLess(const std::string& a, const std::string& b)
-{
-    std::size_t i = 0;
-    std::size_t j = 0;
-    while (i < a.size() && j < b.size()) {
-        if (std::isdigit(static_cast<unsigned char>(a[i])) && std::isdigit(static_cast<unsigned char>(b[j]))) {
-            std::size_t ie = i;
-            std::size_t je = j;
-            while (ie < a.size() && std::isdigit(static_cast<unsigned char>(a[ie])))
-                ++ie;
-            while (je < b.size() && std::isdigit(static_cast<unsigned char>(b[je])))
-                ++je;
-            const auto da = a.substr(i, ie - i);
-            const auto db = b.substr(j, je - j);
-            const auto na = da.find_first_not_of('0');
-            const auto nb = db.find_first_not_of('0');
-            const auto sa = na == std::string::npos ? std::string() : da.substr(na);
-            const auto sb = nb == std::string::npos ? std::string() : db.substr(nb);
-            if (sa.size() != sb.size())
-                return sa.size() < sb.size();
-            if (sa != sb)
-                return sa < sb;
-            i = ie;
-            j = je;
-            continue;
-        }
-        if (a[i] != b[j])
-            return a[i] < b[j];
-        ++i;
-        ++j;
-    }
-    return a.size() - i < b.size() - j;
-}
 
 bool isHctl(const std::string& text)
 {
