@@ -37,27 +37,6 @@ struct ReportRow {
     const CapabilitySet* capabilities = nullptr;
 };
 
-const char* mechanismName(CopyMechanism mechanism)
-{
-    switch (mechanism) {
-    case CopyMechanism::NvmeCopy: return "nvme-copy";
-    case CopyMechanism::ScsiXcopy: return "scsi-xcopy";
-    case CopyMechanism::None: break;
-    }
-    return "none";
-}
-
-const char* probeStatusName(ProbeStatus status)
-{
-    switch (status) {
-    case ProbeStatus::Ok: return "ok";
-    case ProbeStatus::NeedsRoot: return "needs-root";
-    case ProbeStatus::Failed: return "failed";
-    case ProbeStatus::NotApplicable: return "not-applicable";
-    }
-    return "unknown";
-}
-
 bool probed(const DeviceCapability* capability)
 {
     return capability && (capability->status == ProbeStatus::Ok || capability->status == ProbeStatus::NotApplicable);
@@ -131,8 +110,8 @@ FieldValue capabilityOf(const DeviceCapability* capability)
     if (!capability)
         return std::monostate{};
     std::vector<KeyValue> out;
-    out.push_back({"status", "status", FieldType::Text, std::string(probeStatusName(capability->status))});
-    out.push_back({"mechanism", "mechanism", FieldType::Text, std::string(mechanismName(capability->mechanism))});
+    out.push_back({"status", "status", FieldType::Text, std::string(toString(capability->status))});
+    out.push_back({"mechanism", "mechanism", FieldType::Text, std::string(toString(capability->mechanism))});
     if (!capability->reason.empty())
         out.push_back({"reason", "reason", FieldType::Text, capability->reason});
     if (capability->nvme) {
@@ -197,11 +176,11 @@ const FieldTable<ReportRow>& reportFields()
              if (r.device->isLeaf()) {
                  if (!probed(r.capability))
                      return std::string("unknown");
-                 return std::string(mechanismName(r.capability->mechanism));
+                 return std::string(toString(r.capability->mechanism));
              }
              std::string text;
              for (CopyMechanism mechanism : r.verdict->mechanisms)
-                 text += (text.empty() ? "" : "+") + std::string(mechanismName(mechanism));
+                 text += (text.empty() ? "" : "+") + std::string(toString(mechanism));
              if (text.empty())
                  text = r.verdict->verdict == Verdict::Unknown ? "unknown" : "none";
              return text;

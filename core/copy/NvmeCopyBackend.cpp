@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "copy/OffloadBackend.h"
+#include "copy/StepErrors.h"
 #include "transport/NvmeTransport.h"
 
 #include <algorithm>
@@ -57,33 +58,6 @@ bool nvmeStatusDeclines(const NvmeStatus& s)
     return false;
 }
 
-/// errno values with which the kernel refuses the passthrough itself (nothing reached the
-/// medium); the rest (EIO, ETIMEDOUT, ENODEV, ...) are failures.
-/// The error's message without its device: StepOutcome::reason is shown after the
-/// device's name ("nvme0n1: Command Size Limit Exceeded ...").
-std::string withoutDevice(Error e)
-{
-    e.device.clear();
-    return e.message();
-}
-
-bool errnoDeclines(int err)
-{
-    switch (err) {
-    case ENOTTY:
-    case EOPNOTSUPP:
-    case EINVAL:
-    case EACCES:
-    case EPERM:
-    case ENOSYS:
-    case ENOMEM:
-    case EAGAIN:
-    case EBUSY:
-        return true;
-    default:
-        return false;
-    }
-}
 
 std::string rangesText(std::size_t done, std::size_t total)
 {

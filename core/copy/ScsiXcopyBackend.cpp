@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "copy/OffloadBackend.h"
+#include "copy/StepErrors.h"
 #include "transport/ScsiTransport.h"
 
 #include <cerrno>
@@ -41,31 +42,6 @@ StepOutcome declinedBeforeSending(const std::string& device, Errc code, const st
     return declined(std::move(e), what);
 }
 
-/// The error's message without its device: StepOutcome::reason is shown after the
-/// device's name ("nvme0n1: Command Size Limit Exceeded ...").
-std::string withoutDevice(Error e)
-{
-    e.device.clear();
-    return e.message();
-}
-
-bool errnoDeclines(int err)
-{
-    switch (err) {
-    case ENOTTY:
-    case EOPNOTSUPP:
-    case EINVAL:
-    case EACCES:
-    case EPERM:
-    case ENOSYS:
-    case ENOMEM:
-    case EAGAIN:
-    case EBUSY:
-        return true;
-    default:
-        return false;
-    }
-}
 
 /// Sense keys with which a copy manager says "not this copy" rather than "your data is
 /// damaged". COPY ABORTED is one: LIO uses it both for a LUN it cannot reach (another
