@@ -13,12 +13,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <memory>
 #include <mutex>
+#include <poll.h>
 #include <unistd.h>
 
 namespace offload::cli {
@@ -45,7 +47,47 @@ struct CopyCommandOptions {
     bool noOffload = false;
     bool verify = false;
     bool force = false;
+    bool cancelOnStdin = false;
     unsigned ioDepth = 8;
+};
+
+/// --cancel-on-stdin: the control channel of a caller that cannot signal this process
+/// (the desktop app runs it as root through pkexec). A line "cancel" or the end of stdin
+/// asks the job to stop; other lines are ignored. Polled without blocking.
+class StdinCancel {
+public:
+    /// True once "cancel" or EOF has been read (or stdin failed).
+    bool poll()
+    {
+        while (!m_requested) {
+            pollfd pfd{STDIN_FILENO, POLLIN, 0};
+            if (::poll(&pfd, 1, 0) <= 0 || !(pfd.revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL)))
+                break;
+            char buf[256];
+            const ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
+            if (n < 0 && (errno == EINTR || errno == EAGAIN))
+                break;
+            if (n <= 0) { // EOF: the caller is gone or closed the channel
+                m_requested = true;
+                break;
+            }
+            m_pending.append(buf, static_cast<std::size_t>(n));
+            std::size_t nl;
+            while ((nl = m_pending.find('\n')) != std::string::npos) {
+                std::string line = m_pending.substr(0, nl);
+                m_pending.erase(0, nl + 1);
+                if (!line.empty() && line.back() == '\r')
+                    line.pop_back();
+                if (line == "cancel")
+                    m_requested = true;
+            }
+        }
+        return m_requested;
+    }
+
+private:
+    std::string m_pending;
+    bool m_requested = false;
 };
 
 int exitCodeFor(const Error& error)
@@ -413,13 +455,16 @@ int runCopy(const CopyCommandOptions& o, const GlobalOptions& global)
     sigaction(SIGTERM, &sa, &oldTerm);
 
     auto job = CopyJob::start(topology, snapshot->capabilities, std::move(*plan), options, events);
+    StdinCancel stdinCancel;
     const CopyResult* result = nullptr;
     bool told = false;
     while (!(result = job->waitFor(std::chrono::milliseconds(100)))) {
-        if (g_interrupted && !told) {
-            job->cancel();
+        const bool asked = o.cancelOnStdin && stdinCancel.poll();
+        if ((g_interrupted || asked) && !told) {
+            job->cancel(); // the job's stop token
             told = true;
-            out.warn("interrupted: stopping after the I/Os in flight...");
+            out.warn(std::string(asked ? "cancel requested on stdin" : "interrupted")
+                     + ": stopping after the I/Os in flight...");
         }
     }
     sigaction(SIGINT, &oldInt, nullptr);
@@ -465,6 +510,9 @@ void addCopyCommand(CLI::App& app, GlobalOptions& global, Runner& run)
     cmd->add_flag("--force", o->force, "allow a destination that is mounted or held by another device");
     cmd->add_option("--io-size", o->ioBytes, "host copy: bytes per I/O (default 4M)");
     cmd->add_option("--io-depth", o->ioDepth, "host copy: I/Os in flight (default 8)")->check(CLI::Range(1, 64));
+    cmd->add_flag("--cancel-on-stdin", o->cancelOnStdin,
+                  "cancel (exit 130) when stdin reads a line \"cancel\" or ends: for callers that cannot signal a "
+                  "privileged copy");
     cmd->add_flag("--json", global.json, "one JSON object per line: start, progress, fallback, done");
     cmd->callback([o, &global, &run] { run = [o, &global] { return runCopy(*o, global); }; });
 }

@@ -11,7 +11,8 @@ BUILD=(build-essential cmake ninja-build pkg-config ccache
        libcli11-dev nlohmann-json3-dev)
 TEST=(util-linux e2fsprogs fio xvfb xauth
       qemu-system-x86 busybox-static nvme-cli sg3-utils ddpt dmsetup cryptsetup-bin
-      cpio xz-utils zstd kmod bc jq xfsprogs)
+      cpio xz-utils zstd kmod bc jq xfsprogs
+      dbus pkexec polkitd)  # the app's privileged path, tests/integration/pkexec_copy.sh
 pkgs=("${BUILD[@]}")
 [ "${1:-}" = --build ] || pkgs+=("${TEST[@]}")
 SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo

@@ -43,9 +43,13 @@ JobController::~JobController()
 {
     if (m_process) {
         m_process->disconnect(this);
-        m_process->closeReadChannel(QProcess::StandardOutput);
-        if (!m_process->waitForFinished(3000))
-            m_process->kill();
+        if (m_process->state() != QProcess::NotRunning) {
+            // "cancel", then EOF: either stops the CLI (--cancel-on-stdin) after its I/Os in flight.
+            m_process->write("cancel\n");
+            m_process->closeWriteChannel();
+            if (!m_process->waitForFinished(30000))
+                m_process->kill(); // only works when the CLI is not elevated
+        }
     }
     // Joins the worker while `this` is still whole: callbacks may still post to us until then.
     if (m_job) {
@@ -108,13 +112,16 @@ void JobController::cancel()
 {
     if (m_state != State::Running)
         return;
+    m_cancelRequested = true;
     if (m_job)
         m_job->cancel();
     if (m_process) {
-        m_cancelRequested = true;
-        m_process->terminate(); // works when not elevated
-        m_process->closeReadChannel(QProcess::StandardOutput); // an elevated CLI stops at its next line
+        // The control channel of `copy --cancel-on-stdin`: works when the CLI runs as root
+        // through pkexec, where a signal from this (unprivileged) process would be refused.
+        // The CLI answers with its final "cancelled" record; until then the job runs on.
+        m_process->write("cancel\n");
     }
+    emit progressChanged(); // the state text says "cancelling" now
 }
 
 void JobController::startCli()
@@ -139,7 +146,7 @@ void JobController::startCli()
         }
     });
     emit started();
-    m_process->start(m_cliCommand.first(), m_cliCommand.mid(1), QIODevice::ReadOnly);
+    m_process->start(m_cliCommand.first(), m_cliCommand.mid(1), QIODevice::ReadWrite);
 }
 
 namespace {
@@ -348,7 +355,10 @@ QString JobController::stateText() const
 {
     switch (m_state) {
     case State::Pending: return tr("waiting");
-    case State::Running: return m_progress.verifying ? tr("verifying") : tr("copying");
+    case State::Running:
+        if (m_cancelRequested)
+            return tr("cancelling…");
+        return m_progress.verifying ? tr("verifying") : tr("copying");
     case State::Succeeded:
         if (m_result && m_result->verify)
             return m_result->verify->match ? tr("done, verified") : tr("verify mismatch");

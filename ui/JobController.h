@@ -44,9 +44,10 @@ public:
     /// A job run by the CLI instead of in this process: `[pkexec] offloadcp copy --json
     /// SRC DST` (the app's privileged path when it is not root). `source`/`destination` are
     /// stable ids; `plan` is the app's own plan, shown while the CLI works. Its JSON lines
-    /// (start, progress, fallback, done, error) drive the same signals. Cancel closes the
-    /// pipe: an elevated process cannot be signalled by the user, so it stops at its next
-    /// progress line (EPIPE).
+    /// (start, progress, fallback, done, error) drive the same signals. Cancel writes
+    /// "cancel" to the CLI's stdin (--cancel-on-stdin): an elevated process cannot be
+    /// signalled by the user; the CLI stops after the I/Os in flight and reports how far
+    /// it got in its final "cancelled" record (exit 130).
     static JobController* viaCli(CopyPlan plan, const QString& source, const QString& destination, CopyOptions options,
                                  bool elevate, QObject* parent = nullptr);
     /// Applies one JSON line of `offloadcp copy --json` (public for tests).
@@ -54,10 +55,12 @@ public:
 
     /// Starts the copy (once). Signals follow on this object's thread.
     void start();
-    /// Asks the job to stop; finished() follows with State::Cancelled.
+    /// Asks the job to stop; finished() follows with State::Cancelled (or another state if
+    /// the job ended first).
     Q_INVOKABLE void cancel();
 
     State state() const { return m_state; }
+    bool cancelRequested() const { return m_cancelRequested; }
     QString stateText() const;
     QString title() const;                 ///< "vg/img1 → vg/img2"
     const CopyPlan& plan() const { return m_plan; }

@@ -70,7 +70,9 @@ OffloadCli::Invocation OffloadCli::plan(const QString& source, const QString& de
 OffloadCli::Invocation OffloadCli::copy(const QString& source, const QString& destination, bool verify,
                                         bool requireOffload, bool elevate)
 {
-    QStringList a{QStringLiteral("--json")};
+    // --cancel-on-stdin: the app cancels by writing "cancel" (or closing stdin); it cannot
+    // signal a copy that pkexec runs as root.
+    QStringList a{QStringLiteral("--json"), QStringLiteral("--cancel-on-stdin")};
     if (verify)
         a << QStringLiteral("--verify");
     if (requireOffload)

@@ -33,7 +33,7 @@ public:
     static Invocation report(const QString& fixture, const QStringList& devices, bool json, bool elevate);
     /// `offloadcp plan SRC DST --json`
     static Invocation plan(const QString& source, const QString& destination, bool elevate);
-    /// `offloadcp copy SRC DST --json [--verify] [--require-offload]`
+    /// `offloadcp copy --json --cancel-on-stdin [--verify] [--require-offload] -- SRC DST`
     static Invocation copy(const QString& source, const QString& destination, bool verify, bool requireOffload,
                            bool elevate);
 

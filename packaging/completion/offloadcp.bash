@@ -12,12 +12,12 @@ _offloadcp()
     fi
     case $prev in
         --fixture) _filedir -d; return ;;
-        --src-offset|--dst-offset|--length) return ;;
+        --src-offset|--dst-offset|--length|--io-size|--io-depth) return ;;
     esac
     case ${words[1]} in
         report) opts="$common --long --output --all" ;;
         plan) opts="$common --src-offset --dst-offset --length --no-offload" ;;
-        copy) opts="$common --src-offset --dst-offset --length --require-offload --no-offload --verify --force" ;;
+        copy) opts="$common --src-offset --dst-offset --length --require-offload --no-offload --verify --force --io-size --io-depth --cancel-on-stdin" ;;
     esac
     if [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -W "$opts" -- "$cur"))
