@@ -16,30 +16,41 @@
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
-#include <QDialog>
-#include <QDialogButtonBox>
+#include <QDir>
 #include <QFileDialog>
-#include <QFontDatabase>
+#include <QFileInfo>
 #include <QHeaderView>
 #include <QKeySequence>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
-#include <QPlainTextEdit>
+#include <QProcess>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QToolBar>
 #include <QTreeView>
-#include <QVBoxLayout>
+
+#include <algorithm>
 
 namespace offload::ui {
+
+namespace {
+
+/// "lab-all" for /path/to/tests/fixtures/lab-all/ (the folder's name is what it is).
+QString fixtureName(const QString& fixture)
+{
+    const QString name = QFileInfo(QDir::cleanPath(fixture)).fileName();
+    return name.isEmpty() ? fixture : name;
+}
+
+} // namespace
 
 MainWindow::MainWindow(const QString& fixture, QWidget* parent)
     : QMainWindow(parent)
     , m_fixture(fixture)
 {
     setWindowTitle(fixture.isEmpty() ? tr("offloadcp — volumes and copy offload")
-                                     : tr("offloadcp — fixture %1").arg(fixture));
+                                     : tr("offloadcp — fixture %1").arg(fixtureName(fixture)));
     setWindowIcon(appIcon());
 
     m_model = new TopologyModel(this);
@@ -114,7 +125,12 @@ MainWindow::MainWindow(const QString& fixture, QWidget* parent)
     statusBar()->addPermanentWidget(m_statusWarnings);
 
     m_loader = new SnapshotLoader(fixture, this);
-    connect(m_loader, &SnapshotLoader::loaded, this, &MainWindow::setSnapshot);
+    connect(m_loader, &SnapshotLoader::loaded, this, [this](std::shared_ptr<const VolumeSnapshot> snapshot) {
+        // What the administrator's probe found stays known across rescans (by stable id).
+        if (!m_adminCapabilities.empty())
+            snapshot = snapshot->withReportedCapabilities(m_adminCapabilities);
+        setSnapshot(std::move(snapshot));
+    });
     connect(m_loader, &SnapshotLoader::failed, this, [this](const QString& message) {
         m_lastError = message;
         updateStatus();
@@ -168,13 +184,27 @@ void MainWindow::setSnapshot(std::shared_ptr<const VolumeSnapshot> snapshot)
     emit snapshotLoaded();
 }
 
+QString MainWindow::statusText() const
+{
+    return m_statusOrigin->text();
+}
+
 void MainWindow::updateStatus()
 {
     const auto snap = m_model->snapshot();
     if (!m_lastError.isEmpty()) {
         m_statusOrigin->setText(tr("Scan failed: %1").arg(m_lastError));
     } else if (snap) {
-        m_statusOrigin->setText(tr("%1: %n device(s)", nullptr, static_cast<int>(snap->topology->size())).arg(snap->origin));
+        const int devices = static_cast<int>(snap->topology->size());
+        QString text = m_fixture.isEmpty() ? tr("This machine · %n device(s)", nullptr, devices)
+                                           : tr("Fixture: %1 · %n device(s)", nullptr, devices).arg(fixtureName(m_fixture));
+        if (!m_adminCapabilities.empty())
+            text += tr(" · probed as administrator: %n device(s) with copy capabilities read", nullptr,
+                       static_cast<int>(snap->adminProbed));
+        else if (snap->live && OffloadCli::needsElevation())
+            text += tr(" · not root: use Probe as administrator to read copy capabilities");
+        m_statusOrigin->setText(text);
+        m_statusOrigin->setToolTip(m_fixture.isEmpty() ? QString() : tr("Captured fixture in %1").arg(m_fixture));
     }
     if (snap && !snap->topology->warnings().empty()) {
         QStringList w;
@@ -284,26 +314,81 @@ void MainWindow::exportReport()
 
 void MainWindow::probeAsAdministrator()
 {
-    QString error;
-    const auto output = OffloadCli::run(OffloadCli::report({}, {}, false, true), &error);
-    if (!output) {
-        QMessageBox::warning(this, tr("Probe as administrator"), tr("The privileged report did not run: %1").arg(error));
+    if (m_probeProcess)
+        return; // one at a time
+    // The one privileged path: `pkexec offloadcp report --json`. Asynchronous, because
+    // polkit's agent may ask for a password for as long as the admin needs.
+    const OffloadCli::Invocation inv = OffloadCli::report({}, {}, true, OffloadCli::needsElevation());
+    if (inv.program.isEmpty() || inv.arguments.isEmpty() || inv.arguments.first().isEmpty()) {
+        QMessageBox::warning(this, tr("Probe as administrator"),
+                             tr("The offloadcp command-line tool was not found (install it or set OFFLOADCP_CLI)."));
         return;
     }
-    QDialog dialog(this);
-    dialog.setWindowTitle(tr("Capability report (as administrator)"));
-    auto* layout = new QVBoxLayout(&dialog);
-    auto* text = new QPlainTextEdit(QString::fromUtf8(*output), &dialog);
-    text->setReadOnly(true);
-    text->setLineWrapMode(QPlainTextEdit::NoWrap);
-    text->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
-    text->setAccessibleName(tr("Report text"));
-    layout->addWidget(text);
-    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, &dialog);
-    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
-    layout->addWidget(buttons);
-    dialog.resize(900, 600);
-    dialog.exec();
+    m_probeProcess = new QProcess(this);
+    m_probe->setEnabled(false);
+    statusBar()->showMessage(tr("Probing devices as administrator…"));
+    connect(m_probeProcess, &QProcess::finished, this, [this](int code) { probeFinished(code); });
+    connect(m_probeProcess, &QProcess::errorOccurred, this, [this](QProcess::ProcessError error) {
+        if (error == QProcess::FailedToStart)
+            probeFinished(-1);
+    });
+    m_probeProcess->start(inv.program, inv.arguments, QIODevice::ReadOnly);
+}
+
+void MainWindow::probeFinished(int exitCode)
+{
+    QProcess* process = m_probeProcess;
+    if (!process)
+        return;
+    m_probeProcess = nullptr;
+    process->deleteLater();
+    m_probe->setEnabled(true);
+    statusBar()->clearMessage();
+    QString error;
+    // 0 = ok, 8 = a report with warnings: both carry capabilities.
+    if (process->exitStatus() == QProcess::NormalExit && (exitCode == 0 || exitCode == 8)) {
+        error = applyAdministratorReport(process->readAllStandardOutput());
+    } else if (exitCode == -1) {
+        error = tr("could not start %1: %2").arg(process->program(), process->errorString());
+    } else if (process->program() == QStringLiteral("pkexec") && (exitCode == 126 || exitCode == 127)) {
+        error = tr("authorization was refused or cancelled (pkexec exit %1)").arg(exitCode);
+    } else {
+        error = QString::fromLocal8Bit(process->readAllStandardError()).trimmed();
+        if (error.isEmpty())
+            error = tr("offloadcp report exited with %1").arg(exitCode);
+    }
+    if (!error.isEmpty()) {
+        // Window-modal, not a nested event loop: the app (and its jobs) keep running.
+        auto* box = new QMessageBox(QMessageBox::Warning, tr("Probe as administrator"),
+                                    tr("The privileged probe did not run: %1").arg(error), QMessageBox::Close, this);
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        box->open();
+    }
+    emit administratorProbeFinished(error);
+}
+
+QString MainWindow::applyAdministratorReport(const QByteArray& reportJson)
+{
+    const auto snap = m_model->snapshot();
+    if (!snap)
+        return tr("no devices are shown yet");
+    auto reported = parseReportCapabilities(std::string_view(reportJson.constData(), std::size_t(reportJson.size())));
+    if (!reported)
+        return QString::fromStdString(reported.error().message());
+    const bool namesAny = std::any_of(reported->begin(), reported->end(), [&](const ReportedCapability& r) {
+        return std::any_of(snap->topology->devices().begin(), snap->topology->devices().end(),
+                           [&](const BlockDevice& d) { return d.stableId() == r.stableId; });
+    });
+    if (!namesAny)
+        return tr("the report names none of the devices shown here");
+    std::shared_ptr<const VolumeSnapshot> merged = snap->withReportedCapabilities(*reported);
+    const int probed = static_cast<int>(merged->adminProbed);
+    m_adminCapabilities = std::move(*reported);
+    setSnapshot(std::move(merged));
+    statusBar()->showMessage(probed > 0 ? tr("Capabilities of %n device(s) read as administrator", nullptr, probed)
+                                        : tr("Read as administrator: no device here has a copy command to probe"),
+                             8000);
+    return {};
 }
 
 void MainWindow::closeEvent(QCloseEvent* event)

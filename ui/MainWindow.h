@@ -10,6 +10,7 @@
 
 class QAction;
 class QLabel;
+class QProcess;
 class QSplitter;
 class QTreeView;
 
@@ -48,6 +49,12 @@ public:
     CloneDialog* createCloneDialog();
     /// Starts a copy of the dialog's plan with its options; returns the job (owned by the jobs model).
     JobController* startJob(const CloneDialog& dialog);
+    /// Merges the capabilities of `offloadcp report --json` output (as "Probe as
+    /// administrator" gets it) into the shown snapshot by stable id, and keeps them for
+    /// later rescans. Returns an error text, or empty on success.
+    QString applyAdministratorReport(const QByteArray& reportJson);
+    /// The status bar's text ("fixture: lab-all · 31 devices").
+    QString statusText() const;
 
 public slots:
     void rescan();
@@ -57,12 +64,15 @@ public slots:
 
 signals:
     void snapshotLoaded();
+    /// "Probe as administrator" ended: `error` is empty when its report was merged.
+    void administratorProbeFinished(const QString& error);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
 
 private:
     void setSnapshot(std::shared_ptr<const VolumeSnapshot> snapshot);
+    void probeFinished(int exitCode);
     void selectionChanged();
     void updateStatus();
 
@@ -81,6 +91,8 @@ private:
     QAction* m_export = nullptr;
     QAction* m_probe = nullptr;
     QString m_lastError;
+    QProcess* m_probeProcess = nullptr;
+    std::vector<ReportedCapability> m_adminCapabilities; ///< from the last "Probe as administrator"
 };
 
 } // namespace offload::ui

@@ -95,6 +95,11 @@ AssessedPiece assessPiece(const Topology& topology, const CapabilitySet& caps, c
         } else if (cap.status == ProbeStatus::NeedsRoot) {
             out.ability = PieceAbility::Unknown;
             out.reason = QStringLiteral("%1: unknown: needs root").arg(QString::fromStdString(dev.name));
+        } else if (cap.status == ProbeStatus::Failed) {
+            out.ability = PieceAbility::Unknown;
+            out.reason = QStringLiteral("%1: unknown: probe failed%2")
+                             .arg(QString::fromStdString(dev.name),
+                                  cap.reason.empty() ? QString() : QStringLiteral(" (%1)").arg(QString::fromStdString(cap.reason)));
         } else {
             out.ability = PieceAbility::HostOnly;
             out.reason = QStringLiteral("%1: %2").arg(QString::fromStdString(dev.name),
@@ -142,8 +147,13 @@ VolumeAssessment assess(const Topology& topology, const CapabilitySet& caps, std
         mechanisms << mechanismText(m);
     if (!mechanisms.isEmpty())
         a.mechanism = mechanisms.join(QStringLiteral(", "));
-    else if (verdict.verdict == Verdict::Unknown)
-        a.mechanism = QStringLiteral("unknown: needs root");
+    else if (verdict.verdict == Verdict::Unknown) {
+        const bool needsRoot = std::any_of(verdict.leaves.begin(), verdict.leaves.end(), [&](std::size_t leaf) {
+            return leaf < caps.devices.size() && caps.at(leaf).status == ProbeStatus::NeedsRoot;
+        });
+        a.mechanism = needsRoot || verdict.leaves.empty() ? QStringLiteral("unknown: needs root")
+                                                          : QStringLiteral("unknown: probe failed");
+    }
     else
         a.mechanism = QStringLiteral("none");
 
@@ -171,6 +181,21 @@ std::shared_ptr<const VolumeSnapshot> VolumeSnapshot::make(SystemSnapshot snapsh
     out->assessments.reserve(out->topology->size());
     for (std::size_t i = 0; i < out->topology->size(); ++i)
         out->assessments.push_back(assess(*out->topology, out->capabilities, i));
+    return out;
+}
+
+std::shared_ptr<const VolumeSnapshot>
+VolumeSnapshot::withReportedCapabilities(const std::vector<ReportedCapability>& reported) const
+{
+    auto out = std::make_shared<VolumeSnapshot>();
+    out->topology = topology;
+    out->capabilities = capabilities;
+    out->origin = origin;
+    out->live = live;
+    out->adminProbed = mergeReportedCapabilities(*topology, reported, out->capabilities);
+    out->assessments.reserve(topology->size());
+    for (std::size_t i = 0; i < topology->size(); ++i)
+        out->assessments.push_back(assess(*topology, out->capabilities, i));
     return out;
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "capability/Capability.h"
+#include "capability/ReportCapabilities.h"
 #include "capability/Scan.h"
 #include "topology/ExtentMapper.h"
 #include "topology/Topology.h"
@@ -48,8 +49,12 @@ struct VolumeSnapshot {
     std::vector<VolumeAssessment> assessments;
     QString origin;           ///< "this machine" or the fixture directory
     bool live = false;        ///< true when it describes this machine (copies possible)
+    std::size_t adminProbed = 0; ///< devices whose capabilities came from "Probe as administrator"
 
     static std::shared_ptr<const VolumeSnapshot> make(SystemSnapshot snapshot, QString origin, bool live);
+    /// This snapshot with the capabilities an elevated `offloadcp report --json` found,
+    /// matched by stable id (mergeReportedCapabilities), and every assessment redone.
+    std::shared_ptr<const VolumeSnapshot> withReportedCapabilities(const std::vector<ReportedCapability>& reported) const;
 
     const BlockDevice& device(std::size_t index) const { return topology->at(index); }
     const VolumeAssessment& assessment(std::size_t index) const { return assessments.at(index); }

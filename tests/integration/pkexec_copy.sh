@@ -168,7 +168,12 @@ check "JobController via pkexec: started, progress, done parsed from the CLI's J
 check "the data arrived (cmp of the devices)" cmp -s "$SRC" "$DST"
 check "the app saw every byte done" [ "$(cat "$RESULT")" = "$BYTES" ]
 
-echo "== 2. refused authorization changes nothing"
+echo "== 2. Probe as administrator: pkexec offloadcp report --json, merged into the tree"
+run_driver probesAsAdministrator; rc=$?
+check "the app's privileged report ran and was merged (QtTest exit $rc)" [ "$rc" = 0 ]
+echo "    status bar: $(cat "$RESULT")"
+
+echo "== 3. refused authorization changes nothing"
 zero_dst
 zero=$(dmd5 "$DST" 0 "$BYTES")
 rule NO
@@ -177,13 +182,15 @@ run_driver refusedAuthorizationChangesNothing; rc=$?
 check "rule says NO: the app shows pkexec's refusal (QtTest exit $rc)" [ "$rc" = 0 ]
 check "rule says NO: message names the pkexec exit" grep -q "pkexec exit 12[67]" "$RESULT"
 check "rule says NO: destination unchanged" [ "$(dmd5 "$DST" 0 "$BYTES")" = "$zero" ]
+run_driver probeRefused; rc=$?
+check "rule says NO: Probe as administrator shows pkexec's refusal, merges nothing (QtTest exit $rc)" [ "$rc" = 0 ]
 rm -f "$RULE"
 wait_authorized no || fail "polkitd still authorizes after the rule was removed"
 run_driver refusedAuthorizationChangesNothing; rc=$?
 check "rule absent (auth_admin, no agent): the app shows pkexec's refusal (QtTest exit $rc)" [ "$rc" = 0 ]
 check "rule absent: destination unchanged" [ "$(dmd5 "$DST" 0 "$BYTES")" = "$zero" ]
 
-echo "== 3. cancel mid-copy through stdin"
+echo "== 4. cancel mid-copy through stdin"
 rule YES
 wait_authorized yes || fail "polkitd did not apply the YES rule again"
 run_driver cancelsMidCopy; rc=$?

@@ -7,9 +7,12 @@
 #ifndef Q_MOC_RUN // moc 6.4 cannot parse the C++23 library headers
 #include "JobController.h"
 #include "JobsModel.h"
+#include "MainWindow.h"
 #include "OffloadCli.h"
+#include "TopologyModel.h"
 #endif
 
+#include <QAction>
 #include <QFile>
 #include <QSignalSpy>
 #include <QtTest>
@@ -64,6 +67,14 @@ void writeResult(const Route& r, const QByteArray& text)
     QFile f(r.resultFile);
     if (f.open(QIODevice::WriteOnly | QIODevice::Truncate))
         f.write(text);
+}
+
+QAction* probeAction(MainWindow& window)
+{
+    for (QAction* a : window.findChildren<QAction*>())
+        if (a->text() == QStringLiteral("&Probe as administrator…"))
+            return a;
+    return nullptr;
 }
 
 } // namespace
@@ -163,6 +174,46 @@ private slots:
         model.addJob(job.release());
         QCOMPARE(model.index(0, JobsModel::StateColumn).data().toString(), QStringLiteral("cancelled"));
         writeResult(*m_route, QByteArray::number(qulonglong(done)));
+    }
+
+    void probesAsAdministrator()
+    {
+        // The live app, unprivileged: "Probe as administrator" runs `pkexec offloadcp
+        // report --json` and merges it; the tree still shows the devices by stable id.
+        MainWindow window;
+        QSignalSpy loaded(&window, &MainWindow::snapshotLoaded);
+        QVERIFY(loaded.count() > 0 || loaded.wait(60000));
+        QAction* probe = probeAction(window);
+        QVERIFY(probe && probe->isVisible());
+        const auto before = window.snapshot();
+        QVERIFY(window.statusText().contains(QStringLiteral("not root")));
+        QSignalSpy probed(&window, &MainWindow::administratorProbeFinished);
+        probe->trigger();
+        QVERIFY(probed.wait(60000));
+        const QString error = probed.at(0).at(0).toString();
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        QVERIFY(window.topologyModel()->indexForStableId(m_route->source).isValid());
+        QVERIFY(window.topologyModel()->indexForStableId(m_route->destination).isValid());
+        QVERIFY(probe->isEnabled());
+        QVERIFY(window.snapshot() != before); // the merged snapshot is shown
+        QVERIFY2(window.statusText().contains(QStringLiteral("probed as administrator")), qPrintable(window.statusText()));
+        writeResult(*m_route, window.statusText().toUtf8());
+    }
+
+    void probeRefused()
+    {
+        MainWindow window;
+        QSignalSpy loaded(&window, &MainWindow::snapshotLoaded);
+        QVERIFY(loaded.count() > 0 || loaded.wait(60000));
+        const auto before = window.snapshot();
+        QSignalSpy probed(&window, &MainWindow::administratorProbeFinished);
+        probeAction(window)->trigger();
+        QVERIFY(probed.wait(60000));
+        const QString error = probed.at(0).at(0).toString();
+        QVERIFY2(error.contains(QStringLiteral("authorization was refused or cancelled (pkexec exit 12")), qPrintable(error));
+        QCOMPARE(window.snapshot(), before); // nothing merged, nothing reloaded
+        QCOMPARE(window.snapshot()->adminProbed, std::size_t(0));
+        writeResult(*m_route, error.toUtf8());
     }
 };
 
