@@ -11,6 +11,8 @@ namespace offload {
 
 namespace {
 
+constexpr uint8_t kSenseUnitAttention = 0x06;
+
 /// Records a probe that could not be completed: "needs root" stays apart from failures.
 void recordFailure(DeviceCapability& cap, const Error& error)
 {
@@ -94,7 +96,13 @@ void probeScsi(const BlockDevice& dev, ScsiTransport& transport, DeviceCapabilit
 
     std::string rcopProblem;
     if (caps.threePC) {
-        if (auto rcop = transport.receiveCopyOperatingParameters(dev); !rcop) {
+        auto rcop = transport.receiveCopyOperatingParameters(dev);
+        // INQUIRY is exempt from unit attentions, so RECEIVE COPY OPERATING PARAMETERS is
+        // often the first command to meet one (LIO raises REPORTED LUNS DATA HAS CHANGED on
+        // every new LUN). The command was not executed: ask once more.
+        if (!rcop && rcop.error().scsi && (rcop.error().scsi->key & 0x0f) == kSenseUnitAttention)
+            rcop = transport.receiveCopyOperatingParameters(dev);
+        if (!rcop) {
             if (rcop.error().code == Errc::PermissionDenied)
                 return recordFailure(cap, rcop.error());
             rcopProblem = "copy limits unknown: RECEIVE COPY OPERATING PARAMETERS failed ("

@@ -51,6 +51,8 @@ const char* toString(DeviceKind kind)
 
 std::string BlockDevice::stableId() const
 {
+    if (stableIdAmbiguous)
+        return "devnum:" + devnum.str();
     if (nvme) {
         const std::string& owner = !nvme->subsysnqn.empty() ? nvme->subsysnqn : nvme->serial;
         if (!owner.empty() && nvme->nsid != 0)
@@ -68,7 +70,10 @@ std::string BlockDevice::stableId() const
         if (!dm->name.empty())
             return "dm-name:" + dm->name;
     }
-    if (loop && !loop->backingFile.empty()) {
+    if (kind == DeviceKind::Other && !serial.empty())
+        return "serial:" + (driverHint.empty() ? std::string("block") : driverHint) + ":" + serial;
+    // A deleted backing file no longer names the device: another file may take its path.
+    if (loop && !loop->backingFile.empty() && !loop->backingDeleted) {
         std::string id = "loop:" + loop->backingFile;
         if (loop->offset != 0)
             id += "@" + std::to_string(loop->offset);
@@ -103,7 +108,8 @@ std::string BlockDevice::label() const
         detail = dm->name.empty() ? std::string("device-mapper") : dm->name;
     } else if (loop) {
         detail = loop->backingFile.empty() ? std::string("loop, detached")
-                                           : "backed by " + loop->backingFile;
+                                           : "backed by " + loop->backingFile +
+                                                 (loop->backingDeleted ? " (deleted)" : "");
     } else if (!driverHint.empty()) {
         detail = driverHint;
     }

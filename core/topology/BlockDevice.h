@@ -83,6 +83,7 @@ struct LoopInfo {
     uint64_t sizeLimit = 0;   ///< bytes, 0 = whole file
     bool directIo = false;
     bool autoclear = false;
+    bool backingDeleted = false; ///< the backing file was deleted (the kernel appends " (deleted)")
 };
 
 /// One node of the topology DAG. Holds only data read from sysfs / device-mapper.
@@ -97,6 +98,8 @@ struct BlockDevice {
     bool readOnly = false;
     bool removable = false;
     std::string driverHint;          ///< for Other: what it is (virtio-blk, md, zram, ...)
+    std::string serial;              ///< for Other: /sys/block/X/serial (virtio-blk) when it has one
+    bool stableIdAmbiguous = false;  ///< another device has the same identity: stableId() uses devnum
     std::string zoned;               ///< queue/zoned: none, host-aware, host-managed
 
     std::vector<std::size_t> lowers; ///< devices this one is built on (slaves; a partition's disk)

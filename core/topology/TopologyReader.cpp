@@ -405,6 +405,12 @@ void SysfsReader::fillLoop(Entry& entry)
         return; // not attached to a file
     LoopInfo info;
     info.backingFile = attr(entry, "loop/backing_file", false).value_or("");
+    constexpr std::string_view kDeleted = " (deleted)";
+    if (info.backingFile.ends_with(kDeleted)) {
+        info.backingFile.resize(info.backingFile.size() - kDeleted.size());
+        info.backingDeleted = true;
+        entry.dev.warnings.push_back("backing file " + info.backingFile + " was deleted");
+    }
     info.offset = toNumber<uint64_t>(attr(entry, "loop/offset").value_or("0")).value_or(0);
     info.sizeLimit = toNumber<uint64_t>(attr(entry, "loop/sizelimit").value_or("0")).value_or(0);
     info.directIo = attr(entry, "loop/dio").value_or("0") == "1";
@@ -419,6 +425,11 @@ void SysfsReader::fillOther(Entry& entry)
     std::error_code ec;
     // Only the link's last component matters; its target need not exist in a captured tree.
     const fs::path driver = fs::read_symlink(entry.dir / "device/driver", ec);
+    // virtio-blk (and a few others) expose the serial the hypervisor gave the disk.
+    dev.serial = attr(entry, "serial").value_or("");
+    dev.serial.erase(std::remove_if(dev.serial.begin(), dev.serial.end(),
+                                    [](unsigned char c) { return std::isspace(c) || !std::isprint(c); }),
+                     dev.serial.end());
     if (!ec && !driver.filename().empty()) {
         dev.driverHint = driver.filename().string();
         std::replace(dev.driverHint.begin(), dev.driverHint.end(), '_', '-');
@@ -574,6 +585,21 @@ Result<Topology> SysfsReader::read()
 
     readMounts(entries);
     readSwaps(entries);
+
+    // Two devices with one identity (two loop devices on one file, two virtio disks with the
+    // same serial) must never be confused: both fall back to their dev_t.
+    std::map<std::string, std::vector<std::size_t>> byStableId;
+    for (std::size_t i = 0; i < entries.size(); ++i)
+        if (!entries[i].dev.partition) // a partition's id derives from its (now unique) disk
+            byStableId[entries[i].dev.stableId()].push_back(i);
+    for (const auto& [id, users] : byStableId) {
+        if (users.size() < 2)
+            continue;
+        for (std::size_t i : users) {
+            entries[i].dev.stableIdAmbiguous = true;
+            entries[i].dev.warnings.push_back("identity " + id + " is shared with another device: identified by dev_t");
+        }
+    }
 
     std::vector<BlockDevice> devices;
     devices.reserve(entries.size());

@@ -120,7 +120,7 @@ for link in "$SYS"/class/block/*; do
     [ -f "$real/dev" ] || continue
     copy_link "$link"
     copy_attrs "$real" dev size ro removable hidden partition start \
-        nsid eui nguid uuid wwid \
+        nsid eui nguid uuid wwid serial \
         queue/logical_block_size queue/physical_block_size queue/zoned \
         dm/name dm/uuid dm/suspended \
         loop/backing_file loop/offset loop/sizelimit loop/dio loop/autoclear

@@ -121,6 +121,44 @@ private:
     ScsiTransport& m_inner;
 };
 
+/// Answers the first RECEIVE COPY OPERATING PARAMETERS of every LUN with a UNIT
+/// ATTENTION, the way LIO does after its LUNs were created, then forwards.
+class UnitAttentionOnce final : public ScsiTransport {
+public:
+    explicit UnitAttentionOnce(ScsiTransport& inner) : m_inner(inner) {}
+    Result<std::vector<uint8_t>> inquiry(const BlockDevice& lun) override { return m_inner.inquiry(lun); }
+    Result<std::vector<uint8_t>> vpdPage(const BlockDevice& lun, uint8_t page) override
+    {
+        return m_inner.vpdPage(lun, page);
+    }
+    Result<std::vector<uint8_t>> receiveCopyOperatingParameters(const BlockDevice& lun) override
+    {
+        if (++rcopCalls[lun.name] == 1) {
+            Error e = Error::make(Errc::ScsiSense, lun.name, "RECEIVE COPY OPERATING PARAMETERS failed");
+            ScsiSense sense;
+            sense.status = 0x02;
+            sense.key = 0x06; // UNIT ATTENTION, REPORTED LUNS DATA HAS CHANGED
+            sense.asc = 0x3f;
+            sense.ascq = 0x0e;
+            e.scsi = sense;
+            return std::unexpected(e);
+        }
+        return m_inner.receiveCopyOperatingParameters(lun);
+    }
+    Status extendedCopy(const BlockDevice& lun, const std::vector<uint8_t>& list) override
+    {
+        return m_inner.extendedCopy(lun, list);
+    }
+    Result<std::vector<uint8_t>> receiveCopyResults(const BlockDevice& lun, uint8_t sa, uint8_t id) override
+    {
+        return m_inner.receiveCopyResults(lun, sa, id);
+    }
+    std::map<std::string, int> rcopCalls;
+
+private:
+    ScsiTransport& m_inner;
+};
+
 } // namespace
 
 class TestProbe : public QObject {
@@ -219,6 +257,20 @@ private slots:
         QVERIFY(!s.tpcVpdPresent); // LIO has no VPD 0x8F
         QCOMPARE(s.unitSerial, std::string("11111111"));
         QCOMPARE(s.blockBytes, 4096u);
+    }
+
+    void unitAttentionOnOperatingParametersIsRetriedOnce()
+    {
+        auto fixtureNvme = makeFixtureNvmeTransport(kProbeDir);
+        auto fixtureScsi = makeFixtureScsiTransport(kProbeDir);
+        UnitAttentionOnce scsi(*fixtureScsi);
+        const CapabilitySet caps = probeCapabilities(m_topology, *fixtureNvme, scsi);
+        const auto& cap = caps.at(Sda);
+        QCOMPARE(cap.mechanism, CopyMechanism::ScsiXcopy);
+        QVERIFY2(cap.reason.empty(), cap.reason.c_str());
+        QVERIFY(cap.scsi->rcopKnown);
+        QCOMPARE(cap.scsi->maxSegmentDescriptors, uint16_t{1});
+        QCOMPARE(scsi.rcopCalls["sda"], 2); // once refused, once answered; no more
     }
 
     void lunWithout3pc()

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <set>
 #include <sys/stat.h>
+#include <tuple>
 #include <unistd.h>
 
 using namespace offload;
@@ -269,6 +270,50 @@ private slots:
         QCOMPARE(topo->at(0).warnings.size(), std::size_t(1));
         QVERIFY(topo->at(0).warnings[0].find("size") != std::string::npos);
         QCOMPARE(topo->at(0).driverHint, std::string("virtio-blk"));
+    }
+
+    void identitiesThatCannotBeTrusted()
+    {
+        QTemporaryDir dir;
+        FakeSysfs sys(dir.path());
+        // virtio disks: one with its own serial, two the hypervisor gave the same one.
+        sys.block("devices/pci0000:00/0000:00:02.0/virtio1/block/vda", "vda", "254:0", 1000);
+        sys.write("devices/pci0000:00/0000:00:02.0/virtio1/block/vda/serial", "  disk-a ");
+        sys.block("devices/pci0000:00/0000:00:03.0/virtio2/block/vdb", "vdb", "254:16", 1000);
+        sys.write("devices/pci0000:00/0000:00:03.0/virtio2/block/vdb/serial", "same");
+        sys.block("devices/pci0000:00/0000:00:04.0/virtio3/block/vdc", "vdc", "254:32", 1000);
+        sys.write("devices/pci0000:00/0000:00:04.0/virtio3/block/vdc/serial", "same");
+        // Two loop devices on one file, and one whose file was deleted.
+        for (const auto& [name, devnum, file] :
+             {std::tuple{"loop0", "7:0", "/srv/a.img"}, std::tuple{"loop1", "7:1", "/srv/a.img"},
+              std::tuple{"loop2", "7:2", "/srv/b.img (deleted)"}}) {
+            const std::string loopDir = std::string("devices/virtual/block/") + name;
+            sys.block(loopDir, name, devnum, 1000);
+            sys.write(loopDir + "/loop/backing_file", file);
+            sys.write(loopDir + "/loop/offset", "0");
+        }
+        TopologyOptions options;
+        options.sysfsRoot = sys.root();
+        options.mountinfo.clear();
+        options.swaps.clear();
+        auto topo = readTopology(options);
+        QVERIFY(topo.has_value());
+        QCOMPARE(mustFind(*topo, "vda").stableId(), std::string("serial:virtio-blk:disk-a"));
+        QCOMPARE(mustFind(*topo, "vdb").stableId(), std::string("devnum:254:16"));
+        QCOMPARE(mustFind(*topo, "vdc").stableId(), std::string("devnum:254:32"));
+        QVERIFY(!mustFind(*topo, "vdb").warnings.empty());
+        QCOMPARE(mustFind(*topo, "loop0").stableId(), std::string("devnum:7:0"));
+        QCOMPARE(mustFind(*topo, "loop1").stableId(), std::string("devnum:7:1"));
+        const auto& deleted = mustFind(*topo, "loop2");
+        QCOMPARE(deleted.loop->backingFile, std::string("/srv/b.img"));
+        QVERIFY(deleted.loop->backingDeleted);
+        QCOMPARE(deleted.stableId(), std::string("devnum:7:2"));
+        QVERIFY(deleted.label().find("(deleted)") != std::string::npos);
+        // Every id in one topology names one device.
+        std::set<std::string> ids;
+        for (const auto& dev : topo->devices())
+            QVERIFY2(ids.insert(dev.stableId()).second, dev.stableId().c_str());
+        QCOMPARE(topo->findByStableId("serial:virtio-blk:disk-a"), &mustFind(*topo, "vda"));
     }
 
     void notASysfsTree()
