@@ -45,6 +45,12 @@ void configureApp(CLI::App& app, GlobalOptions& global);
 /// Text for the exit-code table in --help.
 std::string exitCodeHelp();
 
+/// --cross-namespace on plan and copy (both plan the same way).
+inline constexpr const char* kCrossNamespaceHelp =
+    "Plan NVMe Copy between namespaces of one controller (format 2) even where this kernel is expected "
+    "to refuse enabling it (Linux 6.12+) or is unknown; by default it is planned only where the kernel "
+    "allows it. The copy enables it (Host Behavior Support CDFE) and falls back to read/write if refused";
+
 /// Prints CLI11's message for a parse error (or the help / version it stands for) and
 /// returns the exit code: ExitOk for --help / --version, else ExitUsage.
 int exitForParseError(const CLI::App& app, const CLI::ParseError& error);

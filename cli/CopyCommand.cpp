@@ -45,6 +45,7 @@ struct CopyCommandOptions {
     std::string ioBytes = "4M";
     bool requireOffload = false;
     bool noOffload = false;
+    bool crossNamespace = false;
     bool verify = false;
     bool force = false;
     bool cancelOnStdin = false;
@@ -373,6 +374,7 @@ int runCopy(const CopyCommandOptions& o, const GlobalOptions& global)
     request.dstOffset = sizes[1];
     request.length = sizes[2];
     request.noOffload = o.noOffload;
+    request.forceCrossNamespace = o.crossNamespace;
     auto plan = planCopy(*topology, snapshot->capabilities, request);
     if (!plan)
         return out.fail(plan.error(), exitCodeFor(plan.error()));
@@ -506,6 +508,7 @@ void addCopyCommand(CLI::App& app, GlobalOptions& global, Runner& run)
                                   "fail (exit 6) unless the device copies every byte; nothing is written then");
     auto* none = cmd->add_flag("--no-offload", o->noOffload, "copy through the host only (io_uring read/write)");
     require->excludes(none);
+    cmd->add_flag("--cross-namespace", o->crossNamespace, kCrossNamespaceHelp)->excludes(none);
     cmd->add_flag("--verify", o->verify, "read both ranges back with O_DIRECT and compare (exit 7 on a difference)");
     cmd->add_flag("--force", o->force, "allow a destination that is mounted or held by another device");
     cmd->add_option("--io-size", o->ioBytes, "host copy: bytes per I/O (default 4M)");

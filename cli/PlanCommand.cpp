@@ -321,7 +321,7 @@ int runPlan(const GlobalOptions& global, const PlanOptions& options)
         *target = *value;
     }
     request.noOffload = options.noOffload;
-    request.crossNamespaceEnabled = options.crossNamespace;
+    request.forceCrossNamespace = options.crossNamespace;
 
     ScanOptions scanOptions;
     scanOptions.fixture = global.fixture;
@@ -449,8 +449,7 @@ void addPlanCommand(CLI::App& app, GlobalOptions& global, Runner& run)
                      std::string("Bytes to copy (default 0: to the end of the source); ") + kByteSizeHelp);
     plan->add_flag("--no-offload", options->noOffload, "Plan a host read/write copy only");
     plan->add_flag("--cross-namespace", options->crossNamespace,
-                   "Plan NVMe Copy between namespaces of one controller (formats 2/3); needs Host Behavior "
-                   "Support CDFE enabled, which Linux 6.12+ refuses from user space");
+                   kCrossNamespaceHelp);
     plan->add_flag("--commands", options->showCommands, "Also list every NVMe Copy / EXTENDED COPY command");
     plan->add_flag("--json", global.json,
                    "Print JSON (schema_version, plan, extents, nvme_commands, xcopy_commands, warnings)");

@@ -19,7 +19,6 @@
 #include <langinfo.h>
 #include <optional>
 #include <set>
-#include <sys/utsname.h>
 
 namespace offload::cli {
 
@@ -305,23 +304,6 @@ bool informational(const Topology& topology, const std::string& warning)
     });
 }
 
-/// The kernel release the verdict should assume: this machine's, or for a fixture the
-/// `kernel-release` file captured with it (unknown when absent).
-std::optional<std::string> kernelRelease(const std::string& fixture)
-{
-    if (fixture.empty()) {
-        utsname name{};
-        if (uname(&name) != 0)
-            return std::nullopt;
-        return std::string(name.release);
-    }
-    std::ifstream file(std::filesystem::path(fixture) / "kernel-release");
-    std::string release;
-    if (!file || !std::getline(file, release) || release.empty())
-        return std::nullopt;
-    return release;
-}
-
 int runReport(const GlobalOptions& global, const ReportOptions& options)
 {
     ScanOptions scanOptions;
@@ -334,9 +316,6 @@ int runReport(const GlobalOptions& global, const ReportOptions& options)
     const Topology& topology = *snapshot->topology;
     const CapabilitySet& capabilities = snapshot->capabilities;
     const FieldTable<ReportRow>& fields = reportFields();
-    VerdictOptions verdictOptions;
-    if (const auto release = kernelRelease(global.fixture))
-        verdictOptions.crossNamespaceEnable = kernelAllowsHostBehaviorSet(*release);
 
     std::string unknownColumn;
     const auto columns = fields.columns(options.longColumns, options.columns, unknownColumn);
@@ -377,7 +356,7 @@ int runReport(const GlobalOptions& global, const ReportOptions& options)
     auto visit = [&](auto& self, std::size_t index, const std::string& prefix, const std::string& continuation,
                      std::size_t depth) -> void {
         if (!verdicts[index])
-            verdicts[index] = volumeVerdict(topology, capabilities, index, verdictOptions);
+            verdicts[index] = volumeVerdict(topology, capabilities, index);
         rowDevices.push_back(index);
         prefixes.push_back(prefix);
         if (!seen[index]) {
@@ -480,8 +459,8 @@ void addReportCommand(CLI::App& app, GlobalOptions& global, Runner& run)
     report->footer("Columns for -o:\n" + reportFields().help()
                    + "\nA device named on the command line is shown even when empty. Cross-namespace NVMe "
                      "Copy counts as offloadable only where the kernel lets user space enable it (before "
-                     "6.12); with --fixture, a kernel-release file in the fixture (uname -r) says which "
-                     "kernel to assume.\n"
+                     "6.12), as `offloadcp plan` decides; with --fixture, a kernel-release file in the fixture "
+                     "(uname -r) says which kernel to assume (without one it is unknown and not counted).\n"
                      "Exit status: 0 when the report is complete; 8 (partial) when a device vanished, an "
                      "attribute could not be read or a probe failed (all listed as warnings on stderr and in "
                      "JSON). Informational warnings, such as not being root, do not change the exit status.\n\n"

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #pragma once
 
+#include "capability/HostSupport.h"
 #include "topology/Topology.h"
 #include "util/Error.h"
 
@@ -79,6 +80,8 @@ struct DeviceCapability {
 /// Capabilities for every device of a topology, indexed like Topology::devices().
 struct CapabilitySet {
     std::vector<DeviceCapability> devices;
+    /// What the host allows (cross-namespace NVMe Copy); default: unknown, so not promised.
+    HostCopySupport host;
     const DeviceCapability& at(std::size_t index) const { return devices.at(index); }
 };
 

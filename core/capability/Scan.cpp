@@ -5,6 +5,8 @@
 #include "transport/NvmeTransport.h"
 #include "transport/ScsiTransport.h"
 
+#include <fstream>
+
 namespace offload {
 
 namespace {
@@ -37,6 +39,22 @@ private:
     }
     std::string m_why;
 };
+
+/// The kernel the snapshot describes: this machine's, a fixture's recorded kernel-release
+/// (empty when it has none), or unknown for a foreign sysfs tree.
+std::string kernelReleaseFor(const ScanOptions& options)
+{
+    if (!options.fixture.empty()) {
+        std::ifstream file(options.fixture / "kernel-release");
+        std::string release;
+        if (file)
+            std::getline(file, release);
+        return release;
+    }
+    if (!options.sysfsRoot.empty() && options.sysfsRoot != "/sys")
+        return {};
+    return runningKernelRelease();
+}
 
 } // namespace
 
@@ -82,6 +100,7 @@ Result<SystemSnapshot> scanSystem(const ScanOptions& options)
     SystemSnapshot snapshot;
     snapshot.topology = std::make_shared<const Topology>(std::move(*topology));
     snapshot.capabilities = probeCapabilities(*snapshot.topology, nvme, scsi);
+    snapshot.capabilities.host = hostCopySupportFor(kernelReleaseFor(options));
     return snapshot;
 }
 

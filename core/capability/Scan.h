@@ -31,7 +31,8 @@ struct ScanOptions {
     ScsiTransport* scsi = nullptr;
 };
 
-/// Reads the topology and probes every leaf. Blocking; call from a worker thread in a UI.
+/// Reads the topology and probes every leaf; fills capabilities.host from the kernel the
+/// snapshot describes (uname, or a fixture's kernel-release file). Blocking; call from a worker thread in a UI.
 Result<SystemSnapshot> scanSystem(const ScanOptions& options = {});
 
 /// Transports that answer from a fixture's probe/ folder: probe/<kernel name>.<what>

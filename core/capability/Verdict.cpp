@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "capability/Verdict.h"
 
+#include "capability/LeafCopyChoice.h"
 #include "topology/ExtentMapper.h"
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include <cstdio>
 #include <map>
 #include <set>
+#include <tuple>
 #include <utility>
 
 namespace offload {
@@ -17,6 +19,12 @@ namespace {
 /// Bytes mapped per mapRange call: bounds memory on finely striped volumes.
 constexpr uint64_t kMapWindow = uint64_t{1} << 30;
 
+/// Offsets and lengths modulo this decide alignment for every logical block size.
+constexpr uint64_t kAlignmentModulus = 65536;
+
+/// Leaf pair and alignment residues: pieces with equal keys get the same decision.
+using PairingKey = std::tuple<std::size_t, std::size_t, uint64_t, uint64_t, uint64_t>;
+
 /// More pairs of devices than this that cannot copy between each other are summarised.
 constexpr std::size_t kMaxPairReasons = 3;
 
@@ -25,67 +33,6 @@ const DeviceCapability* capabilityOf(const CapabilitySet& capabilities, std::siz
     if (device >= capabilities.devices.size())
         return nullptr;
     return &capabilities.devices[device];
-}
-
-/// The name an admin knows a device by: the dm name for device-mapper, else the kernel name.
-std::string displayName(const BlockDevice& device)
-{
-    if (device.dm && !device.dm->name.empty())
-        return device.dm->name;
-    return device.name;
-}
-
-std::string mechanismText(CopyMechanism mechanism)
-{
-    switch (mechanism) {
-    case CopyMechanism::NvmeCopy: return "NVMe Copy";
-    case CopyMechanism::ScsiXcopy: return "SCSI EXTENDED COPY";
-    case CopyMechanism::None: break;
-    }
-    return "no copy offload";
-}
-
-/// Why a leaf without a copy mechanism cannot offload, when its probe left no reason.
-std::string defaultNoneReason(const BlockDevice& device)
-{
-    switch (device.kind) {
-    case DeviceKind::Loop: return "loop device: the kernel's loop driver has no copy offload command";
-    case DeviceKind::NvmeNamespace: return "NVMe namespace without Copy support (ONCS bit 8 clear)";
-    case DeviceKind::ScsiDisk: return "SCSI disk without EXTENDED COPY support (3PC clear)";
-    case DeviceKind::Other:
-        if (!device.driverHint.empty())
-            return device.driverHint + ": no copy offload command";
-        return "no copy offload command for this kind of device";
-    case DeviceKind::Partition:
-    case DeviceKind::DeviceMapper: break;
-    }
-    return "no copy offload command";
-}
-
-/// Text for a leaf that was not (or could not be) probed; empty when it was probed.
-std::string unprobedReason(const DeviceCapability* capability)
-{
-    if (!capability)
-        return "unknown: not probed";
-    switch (capability->status) {
-    case ProbeStatus::NeedsRoot:
-        if (!capability->reason.empty())
-            return capability->reason;
-        return "unknown: needs root";
-    case ProbeStatus::Failed:
-        if (capability->reason.rfind("probe failed", 0) == 0 || capability->reason.rfind("unknown", 0) == 0)
-            return capability->reason;
-        return "unknown: probe failed: " + (capability->reason.empty() ? std::string("no reason given")
-                                                                        : capability->reason);
-    case ProbeStatus::Ok:
-    case ProbeStatus::NotApplicable: break;
-    }
-    return {};
-}
-
-std::string noneReason(const BlockDevice& device, const DeviceCapability& capability)
-{
-    return capability.reason.empty() ? defaultNoneReason(device) : capability.reason;
 }
 
 std::string percentText(uint64_t part, uint64_t total)
@@ -213,16 +160,36 @@ std::vector<std::string> stripeHints(const Topology& topology, const std::set<st
     return hints;
 }
 
+LeafPairing pairingOf(const LeafCopyChoice& choice)
+{
+    LeafPairing pairing;
+    switch (choice.outcome) {
+    case LeafCopyChoice::Outcome::Offload:
+        pairing.verdict = Verdict::Full;
+        pairing.mechanism = choice.mechanism;
+        pairing.reason = choice.caveat;
+        break;
+    case LeafCopyChoice::Outcome::HostCopy:
+        pairing.verdict = Verdict::None;
+        pairing.reason = choice.reason;
+        break;
+    case LeafCopyChoice::Outcome::Unknown:
+        pairing.verdict = Verdict::Unknown;
+        pairing.reason = choice.reason;
+        break;
+    }
+    return pairing;
+}
+
 /// Judges pairs of distinct offloadable leaves; returns whether any pair cannot copy.
 bool judgeLeafPairs(const Topology& topology, const CapabilitySet& capabilities,
-                    const std::vector<std::size_t>& leaves, const VerdictOptions& options,
-                    std::vector<std::string>& problems, std::vector<std::string>& caveats)
+                    const std::vector<std::size_t>& leaves, std::vector<std::string>& problems, std::vector<std::string>& caveats)
 {
     std::size_t failedPairs = 0;
     for (std::size_t i = 0; i < leaves.size(); ++i) {
         for (std::size_t j = i + 1; j < leaves.size(); ++j) {
             for (auto [from, to] : {std::pair{leaves[i], leaves[j]}, std::pair{leaves[j], leaves[i]}}) {
-                const LeafPairing pairing = pairLeaves(topology, capabilities, from, to, options);
+                const LeafPairing pairing = pairLeaves(topology, capabilities, from, to);
                 if (pairing.verdict == Verdict::Full) {
                     if (!pairing.reason.empty()) {
                         addUnique(caveats, pairing.reason);
@@ -345,137 +312,16 @@ std::string formatBytes(uint64_t bytes)
     return text;
 }
 
-std::optional<bool> kernelAllowsHostBehaviorSet(std::string_view release)
+LeafPairing pairLeaves(const Topology& topology, const CapabilitySet& capabilities, std::size_t source,
+                       std::size_t destination)
 {
-    unsigned major = 0;
-    unsigned minor = 0;
-    const char* end = release.data() + release.size();
-    auto first = std::from_chars(release.data(), end, major);
-    if (first.ec != std::errc{} || first.ptr == end || *first.ptr != '.')
-        return std::nullopt;
-    auto second = std::from_chars(first.ptr + 1, end, minor);
-    if (second.ec != std::errc{})
-        return std::nullopt;
-    return major < 6 || (major == 6 && minor < 12);
+    LeafExtentPair extents;
+    extents.srcLeaf = source;
+    extents.dstLeaf = destination;
+    return pairingOf(chooseLeafCopy(topology, capabilities, extents));
 }
 
-LeafPairing pairLeaves(const Topology& topology, const CapabilitySet& capabilities,
-                       std::size_t source, std::size_t destination, const VerdictOptions& options)
-{
-    LeafPairing result;
-    const BlockDevice& src = topology.at(source);
-    const BlockDevice& dst = topology.at(destination);
-    const DeviceCapability* srcCap = capabilityOf(capabilities, source);
-    const DeviceCapability* dstCap = capabilityOf(capabilities, destination);
-
-    for (auto [device, capability] : {std::pair{&src, srcCap}, std::pair{&dst, dstCap}}) {
-        const std::string unprobed = unprobedReason(capability);
-        if (!unprobed.empty()) {
-            result.verdict = Verdict::Unknown;
-            result.reason = displayName(*device) + ": " + unprobed;
-            return result;
-        }
-    }
-    result.verdict = Verdict::None;
-    for (auto [device, capability] : {std::pair{&src, srcCap}, std::pair{&dst, dstCap}}) {
-        if (capability->mechanism == CopyMechanism::None) {
-            result.reason = displayName(*device) + ": " + noneReason(*device, *capability);
-            return result;
-        }
-    }
-    if (srcCap->mechanism != dstCap->mechanism) {
-        result.reason = displayName(src) + " offers " + mechanismText(srcCap->mechanism) + " and " + displayName(dst)
-                        + " " + mechanismText(dstCap->mechanism)
-                        + ": no copy command moves data between an NVMe namespace and a SCSI LUN";
-        return result;
-    }
-    const CopyMechanism mechanism = srcCap->mechanism;
-    if (source == destination) {
-        result.verdict = Verdict::Full;
-        result.mechanism = mechanism;
-        return result;
-    }
-    if (src.logicalBlockSize != dst.logicalBlockSize) {
-        result.reason = "logical block sizes differ (" + displayName(src) + ": " + std::to_string(src.logicalBlockSize)
-                        + " B, " + displayName(dst) + ": " + std::to_string(dst.logicalBlockSize)
-                        + " B): a copy command moves whole blocks of one size";
-        return result;
-    }
-
-    if (mechanism == CopyMechanism::NvmeCopy) {
-        auto subsystemOf = [](const BlockDevice& device, const DeviceCapability& capability) {
-            if (capability.nvme && !capability.nvme->subsysnqn.empty())
-                return capability.nvme->subsysnqn;
-            return device.nvme ? device.nvme->subsysnqn : std::string();
-        };
-        const std::string srcSubsystem = subsystemOf(src, *srcCap);
-        const std::string dstSubsystem = subsystemOf(dst, *dstCap);
-        const std::string names = displayName(src) + " and " + displayName(dst);
-        if (srcSubsystem.empty() || srcSubsystem != dstSubsystem) {
-            result.reason = names + " are namespaces of different NVMe subsystems"
-                            + (srcSubsystem.empty() || dstSubsystem.empty()
-                                   ? std::string(" (subsystem NQN unknown)")
-                                   : " (" + srcSubsystem + ", " + dstSubsystem + ")")
-                            + ": NVMe Copy works within one namespace, or across namespaces of one subsystem";
-            return result;
-        }
-        // The command is sent to the destination namespace's controller.
-        const NvmeCopyCaps* caps = dstCap->nvme ? &*dstCap->nvme : nullptr;
-        const bool crossNamespace = caps && (caps->supportsFormat(2) || caps->supportsFormat(3));
-        const std::string nsids = src.nvme && dst.nvme
-                                      ? " (nsid " + std::to_string(src.nvme->nsid) + " and "
-                                            + std::to_string(dst.nvme->nsid) + ")"
-                                      : std::string();
-        if (!crossNamespace) {
-            char ocfs[16];
-            std::snprintf(ocfs, sizeof ocfs, "0x%x", caps ? caps->ocfs : 0u);
-            result.reason = names + " are different namespaces" + nsids + " of subsystem " + srcSubsystem
-                            + ", whose controller lacks copy descriptor formats 2 and 3 (OCFS " + ocfs
-                            + "): NVMe Copy cannot cross namespaces there";
-            return result;
-        }
-        if (options.crossNamespaceEnable == false) {
-            result.reason = names + nsids + " are different namespaces: the controller supports cross-namespace "
-                            + "copy (copy formats 2/3), but this kernel does not let us enable it (it refuses Set "
-                            + "Features Host Behavior Support from user space, as Linux >= 6.12 does)";
-            return result;
-        }
-        result.verdict = Verdict::Full;
-        result.mechanism = mechanism;
-        if (!options.crossNamespaceEnable)
-            result.reason = names + nsids + " are different namespaces: cross-namespace copy is supported by the "
-                            + "controller (copy formats 2/3), but needs Host Behavior Support CDFE enabled, which "
-                            + "kernels >= 6.12 refuse from user space (a host copy is used there)";
-        return result;
-    }
-
-    // SCSI EXTENDED COPY between two LUNs.
-    const std::string srcTarget = src.scsi ? src.scsi->targetId : std::string();
-    const std::string dstTarget = dst.scsi ? dst.scsi->targetId : std::string();
-    if (srcTarget.empty() || srcTarget != dstTarget) {
-        result.reason = displayName(src) + " (target " + (srcTarget.empty() ? "unknown" : srcTarget) + ") and "
-                        + displayName(dst) + " (target " + (dstTarget.empty() ? "unknown" : dstTarget)
-                        + ") are on different SCSI targets: EXTENDED COPY is issued only between LUNs of one target";
-        return result;
-    }
-    for (auto [device, capability] : {std::pair{&src, srcCap}, std::pair{&dst, dstCap}}) {
-        if (capability->scsi && capability->scsi->naaDesignator.empty()) {
-            result.reason = displayName(*device)
-                            + " has no NAA designator in VPD page 0x83, which the EXTENDED COPY target descriptor needs";
-            return result;
-        }
-        if (capability->scsi && !capability->scsi->threePC) {
-            result.reason = displayName(*device) + " does not report 3PC (third-party copy) in INQUIRY";
-            return result;
-        }
-    }
-    result.verdict = Verdict::Full;
-    result.mechanism = mechanism;
-    return result;
-}
-
-OffloadVerdict volumeVerdict(const Topology& topology, const CapabilitySet& capabilities, std::size_t device,
-                             const VerdictOptions& options)
+OffloadVerdict volumeVerdict(const Topology& topology, const CapabilitySet& capabilities, std::size_t device)
 {
     OffloadVerdict result;
     const BlockDevice& volume = topology.at(device);
@@ -490,6 +336,7 @@ OffloadVerdict volumeVerdict(const Topology& topology, const CapabilitySet& capa
     }
 
     ObstacleList obstacles;
+    std::map<std::size_t, LeafCopyChoice> withinLeaf;
     std::vector<std::pair<std::size_t, uint64_t>> offloadableLeaves; // leaf, bytes
     std::set<std::size_t> layers;
     for (uint64_t offset = 0; offset < volume.sizeBytes; offset += kMapWindow) {
@@ -525,8 +372,23 @@ OffloadVerdict volumeVerdict(const Topology& topology, const CapabilitySet& capa
                 continue;
             }
             if (capability->mechanism == CopyMechanism::None) {
-                obstacles.add(false, whereText(topology, device, piece.device, noneReason(leaf, *capability)),
+                obstacles.add(false, whereText(topology, device, piece.device, noCopyReason(leaf, *capability)),
                               piece.length);
+                continue;
+            }
+            // Copies within this leaf: the decision the planner makes (zoned, limits of 0, PI).
+            auto within = withinLeaf.find(piece.device);
+            if (within == withinLeaf.end()) {
+                LeafExtentPair extents;
+                extents.srcLeaf = piece.device;
+                extents.dstLeaf = piece.device;
+                within = withinLeaf.emplace(piece.device, chooseLeafCopy(topology, capabilities, extents)).first;
+            }
+            if (!within->second.offloads()) {
+                const bool unknownChoice = within->second.outcome == LeafCopyChoice::Outcome::Unknown;
+                if (unknownChoice)
+                    result.unknownBytes += piece.length;
+                obstacles.add(unknownChoice, within->second.reason, piece.length);
                 continue;
             }
             result.offloadableBytes += piece.length;
@@ -545,21 +407,12 @@ OffloadVerdict volumeVerdict(const Topology& topology, const CapabilitySet& capa
         leaves.push_back(entry.first);
     std::vector<std::string> pairProblems;
     std::vector<std::string> caveats;
-    const bool pairProblem = judgeLeafPairs(topology, capabilities, leaves, options, pairProblems, caveats);
-
-    // Host-managed zoned devices accept writes only at a zone's write pointer: a copy
-    // offloads only when it appends there.
-    std::vector<std::string> zonedProblems;
+    const bool pairProblem = judgeLeafPairs(topology, capabilities, leaves, pairProblems, caveats);
     for (std::size_t leaf : leaves) {
-        if (topology.at(leaf).zoned == "host-managed")
-            zonedProblems.push_back(whereText(topology, device, leaf, "host-managed zoned device: a copy must land "
-                                                                      "at a zone's write pointer (elsewhere the device "
-                                                                      "answers Zone Invalid Write), so only appending "
-                                                                      "copies offload"));
+        if (!withinLeaf.at(leaf).caveat.empty())
+            addUnique(caveats, withinLeaf.at(leaf).caveat);
     }
-    for (std::string& problem : zonedProblems)
-        pairProblems.push_back(std::move(problem));
-    const bool limited = pairProblem || !zonedProblems.empty();
+    const bool limited = pairProblem;
 
     std::string fullReason;
     if (leaves.size() == 1 && leaves.front() == device) {
@@ -585,7 +438,7 @@ OffloadVerdict volumeVerdict(const Topology& topology, const CapabilitySet& capa
 }
 
 OffloadVerdict pairVerdict(const Topology& topology, const CapabilitySet& capabilities, std::size_t source,
-                           std::size_t destination, const VerdictOptions& options)
+                           std::size_t destination)
 {
     OffloadVerdict result;
     const BlockDevice& src = topology.at(source);
@@ -619,7 +472,7 @@ OffloadVerdict pairVerdict(const Topology& topology, const CapabilitySet& capabi
 
     ObstacleList obstacles;
     std::vector<std::string> caveats;
-    std::map<std::pair<std::size_t, std::size_t>, LeafPairing> pairings;
+    std::map<PairingKey, LeafPairing> pairings;
     for (uint64_t offset = 0; offset < src.sizeBytes; offset += kMapWindow) {
         const uint64_t length = std::min(kMapWindow, src.sizeBytes - offset);
         auto srcPieces = mapRange(topology, source, offset, length);
@@ -660,10 +513,19 @@ OffloadVerdict pairVerdict(const Topology& topology, const CapabilitySet& capabi
             } else {
                 addLeaf(result, sp.device);
                 addLeaf(result, dp.device);
-                auto key = std::pair{sp.device, dp.device};
+                // The planner's decision for this piece; alignment matters only modulo the block
+                // size (a power of two up to 64 KiB), so pieces at aligned offsets share one answer.
+                LeafExtentPair extents;
+                extents.srcLeaf = sp.device;
+                extents.dstLeaf = dp.device;
+                extents.srcOffset = sp.deviceOffset + usedInSrc;
+                extents.dstOffset = dp.deviceOffset + usedInDst;
+                extents.length = span;
+                const PairingKey key{sp.device, dp.device, extents.srcOffset % kAlignmentModulus,
+                                     extents.dstOffset % kAlignmentModulus, span % kAlignmentModulus};
                 auto found = pairings.find(key);
                 if (found == pairings.end())
-                    found = pairings.emplace(key, pairLeaves(topology, capabilities, sp.device, dp.device, options)).first;
+                    found = pairings.emplace(key, pairingOf(chooseLeafCopy(topology, capabilities, extents))).first;
                 const LeafPairing& pairing = found->second;
                 if (pairing.verdict == Verdict::Full) {
                     result.offloadableBytes += span;

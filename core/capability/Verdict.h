@@ -38,18 +38,6 @@ struct OffloadVerdict {
     double offloadableShare() const;
 };
 
-/// What the verdict needs to know about the running system beyond the topology.
-struct VerdictOptions {
-    /// Whether this kernel lets user space enable cross-namespace copy formats (Set Features
-    /// Host Behavior Support, CDFE). false: such copies fall back (Linux >= 6.12 refuses);
-    /// true: they can offload; nullopt (a fixture, unknown kernel): offloadable with a caveat.
-    std::optional<bool> crossNamespaceEnable;
-};
-
-/// Whether a kernel release ("6.12.9-amd64", "6.1.0-28-amd64") lets user space send Set
-/// Features Host Behavior Support: false from 6.12 on, true before, nullopt if unparsable.
-std::optional<bool> kernelAllowsHostBehaviorSet(std::string_view release);
-
 /// Whether the copy command of one leaf device can move data to another (or within one).
 struct LeafPairing {
     Verdict verdict = Verdict::Unknown;    ///< Full (can copy), None or Unknown
@@ -57,23 +45,25 @@ struct LeafPairing {
     std::string reason;                    ///< why not; for Full, a caveat or empty
 };
 
-/// Can `source` leaf copy to `destination` leaf with a device copy command? Same leaf:
-/// its own mechanism. Two NVMe namespaces: only within one subsystem whose controller
-/// supports copy formats 2/3 (with a caveat about Host Behavior Support). Two SCSI LUNs:
-/// only on the same target, both 3PC with NAA designators. Block sizes must match. Pure.
+/// Can `source` leaf copy to `destination` leaf with a device copy command? The planner's
+/// decision (chooseLeafCopy) for a copy of any aligned range: Full when it would offload
+/// (reason: its caveat), None when it would read/write, Unknown when that is because a
+/// device was not probed or the kernel's cross-namespace policy is unknown
+/// (CapabilitySet::host). Pure.
 LeafPairing pairLeaves(const Topology& topology, const CapabilitySet& capabilities,
-                       std::size_t source, std::size_t destination, const VerdictOptions& options = {});
+                       std::size_t source, std::size_t destination);
 
 /// The verdict for copies within `device` (a leaf, partition or device-mapper volume at
 /// any depth): maps the whole volume with mapRange and judges every piece. Pure; maps in
 /// windows so a finely striped volume does not hold all its pieces at once.
 OffloadVerdict volumeVerdict(const Topology& topology, const CapabilitySet& capabilities,
-                             std::size_t device, const VerdictOptions& options = {});
+                             std::size_t device);
 
 /// The verdict for copying all of `source` onto `destination` at the same offsets
-/// (what `offloadcp copy SRC DST` does by default). Pure.
+/// (what `offloadcp copy SRC DST` does by default): each piece judged by chooseLeafCopy, as
+/// planCopy does, so the offloadable bytes are the bytes such a plan offloads. Pure.
 OffloadVerdict pairVerdict(const Topology& topology, const CapabilitySet& capabilities,
-                           std::size_t source, std::size_t destination, const VerdictOptions& options = {});
+                           std::size_t source, std::size_t destination);
 
 /// "256 GiB", "512 B", "1.5 MiB": binary units, at most one decimal.
 std::string formatBytes(uint64_t bytes);

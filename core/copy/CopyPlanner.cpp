@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "copy/CopyPlanner.h"
 
+#include "capability/LeafCopyChoice.h"
 #include "topology/ExtentMapper.h"
 
 #include <algorithm>
@@ -22,19 +23,6 @@ std::string num(uint64_t value)
     return std::to_string(value);
 }
 
-std::string hex(unsigned value)
-{
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "0x%x", value);
-    return buf;
-}
-
-/// A device's name as users know it: the dm name for device-mapper devices, else the kernel name.
-std::string displayName(const BlockDevice& dev)
-{
-    return dev.dm && !dev.dm->name.empty() ? dev.dm->name : dev.name;
-}
-
 /// The user's name for an endpoint in messages.
 std::string endpointName(const Topology& topology, const CopyEndpoint& endpoint)
 {
@@ -43,13 +31,6 @@ std::string endpointName(const Topology& topology, const CopyEndpoint& endpoint)
     if (endpoint.device)
         return displayName(topology.at(*endpoint.device));
     return endpoint.file.string();
-}
-
-const DeviceCapability* capabilityOf(const CapabilitySet& caps, std::size_t device)
-{
-    if (device >= caps.devices.size())
-        return nullptr;
-    return &caps.devices[device];
 }
 
 /// A piece of the source paired with a piece of the destination, equally long.
@@ -106,134 +87,6 @@ MethodChoice readWrite(std::string reason)
     return {CopyMethod::ReadWrite, std::move(reason), 0};
 }
 
-/// Why a leaf offers no copy command of its own ("loop device: no copy command", "needs root").
-std::string noCopyReason(const Topology& topology, const DeviceCapability* cap, std::size_t device)
-{
-    const BlockDevice& dev = topology.at(device);
-    if (cap == nullptr)
-        return dev.name + ": copy capability not probed";
-    if (cap->status == ProbeStatus::NeedsRoot)
-        return dev.name + ": copy capability unknown (probing needs root)";
-    if (!cap->reason.empty())
-        return dev.name + ": " + cap->reason;
-    if (dev.kind == DeviceKind::Loop)
-        return "loop device: no copy command (" + dev.name + ")";
-    return dev.name + ": no copy offload";
-}
-
-/// The copy descriptor format for a namespace with this protection setting, or why none.
-/// Formats 0/2 carry 16-bit guard PI, 1/3 the 32/64-bit guards; the guard size is only known
-/// for sure when PI is off or the metadata is 8 bytes (only a 16-bit guard fits).
-std::optional<std::string> protectionProblem(const BlockDevice& dev, const NvmeCopyCaps& nvme)
-{
-    const bool piEnabled = (nvme.dps & 0x7u) != 0;
-    if (!piEnabled || nvme.metadataBytes == 8)
-        return std::nullopt;
-    return "protection information with " + num(nvme.metadataBytes) + "-byte metadata on " + dev.name +
-           ": the guard size is unknown, so no copy descriptor format can be chosen";
-}
-
-/// Checks that a Leaf pair can be addressed in whole blocks of `blockBytes` on both leaves.
-std::optional<std::string> misalignment(const Topology& topology, const PiecePair& pair, uint32_t blockBytes)
-{
-    if (pair.src.deviceOffset % blockBytes != 0 || pair.length % blockBytes != 0)
-        return "misaligned to " + num(blockBytes) + "-byte LBA on " + topology.at(pair.src.device).name;
-    if (pair.dst.deviceOffset % blockBytes != 0)
-        return "misaligned to " + num(blockBytes) + "-byte LBA on " + topology.at(pair.dst.device).name;
-    return std::nullopt;
-}
-
-/// Why NVMe limits forbid offloading on this namespace, if they do.
-std::optional<std::string> nvmeLimitProblem(const BlockDevice& dev, const NvmeCopyCaps& nvme)
-{
-    if (nvme.mcl == 0)
-        return "MCL is 0 on " + dev.name + ": the namespace allows no Copy length";
-    if (nvme.mssrl == 0)
-        return "MSSRL is 0 on " + dev.name + ": the namespace allows no Copy source range";
-    return std::nullopt;
-}
-
-MethodChoice chooseNvme(const Topology& topology, const CopyRequest& request, const PiecePair& pair,
-                        const DeviceCapability& srcCap, const DeviceCapability& dstCap)
-{
-    const BlockDevice& srcDev = topology.at(pair.src.device);
-    const BlockDevice& dstDev = topology.at(pair.dst.device);
-    const NvmeCopyCaps& srcNvme = *srcCap.nvme;
-    const NvmeCopyCaps& dstNvme = *dstCap.nvme;
-    if (srcNvme.lbaBytes != dstNvme.lbaBytes)
-        return readWrite("LBA formats differ: " + num(srcNvme.lbaBytes) + "-byte LBAs on " + srcDev.name + ", " +
-                         num(dstNvme.lbaBytes) + " on " + dstDev.name);
-    for (const auto& [dev, nvme] : {std::pair{&srcDev, &srcNvme}, std::pair{&dstDev, &dstNvme}}) {
-        if (auto problem = nvmeLimitProblem(*dev, *nvme))
-            return readWrite(*problem);
-        if (auto problem = protectionProblem(*dev, *nvme))
-            return readWrite(*problem);
-    }
-    if (auto problem = misalignment(topology, pair, dstNvme.lbaBytes))
-        return readWrite(*problem);
-    if (pair.src.device == pair.dst.device)
-        return {CopyMethod::NvmeCopy, "same namespace " + srcDev.name + ", NVMe Copy supported", 0};
-
-    // Different namespaces: formats 2/3 (source namespace id in each range), only within one
-    // controller of one subsystem.
-    const std::string srcNqn = !srcNvme.subsysnqn.empty() ? srcNvme.subsysnqn
-                                                          : (srcDev.nvme ? srcDev.nvme->subsysnqn : "");
-    const std::string dstNqn = !dstNvme.subsysnqn.empty() ? dstNvme.subsysnqn
-                                                          : (dstDev.nvme ? dstDev.nvme->subsysnqn : "");
-    if (srcNqn.empty() || srcNqn != dstNqn || srcNvme.controllerId != dstNvme.controllerId)
-        return readWrite("different devices: " + srcDev.name + " and " + dstDev.name +
-                         " (not namespaces of one NVMe controller)");
-    const uint8_t format = 2; // protectionProblem() admits only 16-bit guards or no PI
-    if (!dstNvme.supportsFormat(format))
-        return readWrite("different namespaces " + srcDev.name + " and " + dstDev.name +
-                         " of one controller, but it lacks copy descriptor format 2 (OCFS " + hex(dstNvme.ocfs) +
-                         ")");
-    if (!request.crossNamespaceEnabled)
-        return readWrite("different namespaces " + srcDev.name + " and " + dstDev.name +
-                         ": the controller supports cross-namespace copy (format 2) but it is not enabled "
-                         "(Linux 6.12+ refuses enabling Host Behavior Support CDFE from user space; "
-                         "--cross-namespace plans it where it is enabled)");
-    return {CopyMethod::NvmeCopy,
-            "namespaces " + srcDev.name + " and " + dstDev.name + " of one controller, cross-namespace NVMe Copy",
-            format};
-}
-
-MethodChoice chooseXcopy(const Topology& topology, const PiecePair& pair, const DeviceCapability& srcCap,
-                         const DeviceCapability& dstCap)
-{
-    const BlockDevice& srcDev = topology.at(pair.src.device);
-    const BlockDevice& dstDev = topology.at(pair.dst.device);
-    const ScsiCopyCaps& srcScsi = *srcCap.scsi;
-    const ScsiCopyCaps& dstScsi = *dstCap.scsi;
-    if (pair.src.device != pair.dst.device) {
-        const std::string srcTarget = srcDev.scsi ? srcDev.scsi->targetId : "";
-        const std::string dstTarget = dstDev.scsi ? dstDev.scsi->targetId : "";
-        if (srcTarget.empty() || srcTarget != dstTarget)
-            return readWrite("different SCSI targets: " + srcDev.name + " (" + srcTarget + ") and " + dstDev.name +
-                             " (" + dstTarget + "): EXTENDED COPY needs both LUNs behind one copy manager");
-    }
-    for (const auto& [dev, scsi] : {std::pair{&srcDev, &srcScsi}, std::pair{&dstDev, &dstScsi}}) {
-        if (scsi->naaDesignator.empty())
-            return readWrite(dev->name + " has no NAA designator in VPD page 0x83: EXTENDED COPY cannot name it");
-    }
-    if (srcScsi.blockBytes != dstScsi.blockBytes)
-        return readWrite("logical block sizes differ: " + num(srcScsi.blockBytes) + " bytes on " + srcDev.name +
-                         ", " + num(dstScsi.blockBytes) + " on " + dstDev.name);
-    if (dstScsi.rcopKnown && dstScsi.maxCscdDescriptors < 2)
-        return readWrite("the copy manager of " + dstDev.name + " accepts " + num(dstScsi.maxCscdDescriptors) +
-                         " CSCD descriptors; EXTENDED COPY needs 2");
-    if (dstScsi.rcopKnown && dstScsi.maxSegmentDescriptors == 0)
-        return readWrite("the copy manager of " + dstDev.name + " accepts no segment descriptors");
-    if (auto problem = misalignment(topology, pair, dstScsi.blockBytes))
-        return readWrite(*problem);
-    if (pair.src.device == pair.dst.device)
-        return {CopyMethod::ScsiXcopy, "same LUN " + srcDev.name + ", EXTENDED COPY", 0};
-    return {CopyMethod::ScsiXcopy,
-            "LUNs " + srcDev.name + " and " + dstDev.name + " on one target (" + srcDev.scsi->targetId +
-                "), EXTENDED COPY",
-            0};
-}
-
 MethodChoice chooseMethod(const Topology& topology, const CapabilitySet& caps, const CopyRequest& request,
                           const PiecePair& pair)
 {
@@ -252,37 +105,19 @@ MethodChoice chooseMethod(const Topology& topology, const CapabilitySet& caps, c
         return readWrite(d.reason.empty() ? displayName(topology.at(d.device)) + ": a copy cannot pass this layer"
                                           : d.reason + " (" + displayName(topology.at(d.device)) + ")");
 
-    const BlockDevice& srcDev = topology.at(s.device);
-    const BlockDevice& dstDev = topology.at(d.device);
-    if (srcDev.logicalBlockSize != dstDev.logicalBlockSize)
-        return readWrite("logical block sizes differ: " + num(srcDev.logicalBlockSize) + " bytes on " + srcDev.name +
-                         ", " + num(dstDev.logicalBlockSize) + " on " + dstDev.name);
-    if (dstDev.zoned == "host-managed")
-        return readWrite(dstDev.name + " is a host-managed zoned device: offloaded writes must follow the write "
-                                       "pointer");
-
-    const DeviceCapability* srcCap = capabilityOf(caps, s.device);
-    const DeviceCapability* dstCap = capabilityOf(caps, d.device);
-    const bool srcNvme = srcCap && srcCap->mechanism == CopyMechanism::NvmeCopy && srcCap->nvme;
-    const bool dstNvme = dstCap && dstCap->mechanism == CopyMechanism::NvmeCopy && dstCap->nvme;
-    const bool srcScsi = srcCap && srcCap->mechanism == CopyMechanism::ScsiXcopy && srcCap->scsi;
-    const bool dstScsi = dstCap && dstCap->mechanism == CopyMechanism::ScsiXcopy && dstCap->scsi;
-    if (srcNvme && dstNvme)
-        return chooseNvme(topology, request, pair, *srcCap, *dstCap);
-    if (srcScsi && dstScsi)
-        return chooseXcopy(topology, pair, *srcCap, *dstCap);
-    if (s.device == d.device)
-        return readWrite(noCopyReason(topology, srcCap, s.device));
-    // Two devices of one family where one lacks the command: that device's reason says more.
-    const bool sameFamily = (srcDev.kind == dstDev.kind) &&
-                            (srcDev.kind == DeviceKind::NvmeNamespace || srcDev.kind == DeviceKind::ScsiDisk);
-    if (sameFamily && (srcNvme || srcScsi))
-        return readWrite("different devices: " + srcDev.name + " and " + dstDev.name + "; " +
-                         noCopyReason(topology, dstCap, d.device));
-    if (sameFamily && (dstNvme || dstScsi))
-        return readWrite("different devices: " + srcDev.name + " and " + dstDev.name + "; " +
-                         noCopyReason(topology, srcCap, s.device));
-    return readWrite("different devices: " + srcDev.name + " and " + dstDev.name);
+    LeafExtentPair extents;
+    extents.srcLeaf = s.device;
+    extents.dstLeaf = d.device;
+    extents.srcOffset = s.deviceOffset;
+    extents.dstOffset = d.deviceOffset;
+    extents.length = pair.length;
+    LeafCopyOptions options;
+    options.forceCrossNamespace = request.forceCrossNamespace;
+    const LeafCopyChoice choice = chooseLeafCopy(topology, caps, extents, options);
+    if (!choice.offloads())
+        return readWrite(choice.reason);
+    const CopyMethod method = choice.mechanism == CopyMechanism::NvmeCopy ? CopyMethod::NvmeCopy : CopyMethod::ScsiXcopy;
+    return {method, choice.reason, choice.nvmeFormat};
 }
 
 std::optional<std::size_t> leafOf(const MappedPiece& piece)

@@ -18,10 +18,11 @@ struct CopyRequest {
     uint64_t dstOffset = 0;
     uint64_t length = 0;             ///< 0: from srcOffset to the end of the source
     bool noOffload = false;          ///< plan read/write only (--no-offload)
-    /// Cross-namespace NVMe Copy (descriptor formats 2/3) needs the host to enable it in
-    /// Host Behavior Support (CDFE); Linux 6.12+ refuses that from user space. Plan it only
-    /// when the caller knows it is enabled.
-    bool crossNamespaceEnabled = false;
+    /// Cross-namespace NVMe Copy (descriptor format 2) is planned where the controller
+    /// supports it and capabilities.host says this kernel lets us enable it (Host Behavior
+    /// Support CDFE; Linux 6.12+ refuses). true plans it there even when the host refuses or
+    /// is unknown (--cross-namespace); the engine then falls back if enabling is refused.
+    bool forceCrossNamespace = false;
     uint32_t maxNvmeBatch = 256;     ///< at most this many source ranges per NVMe command (also <= MSRC+1, <= 256)
     uint64_t maxCommandBytes = 0;    ///< 0: no cap; else no offload command carries more (progress/cancel granularity)
 };
@@ -30,7 +31,8 @@ struct CopyRequest {
 CopyEndpoint deviceEndpoint(const Topology& topology, std::size_t device);
 
 /// Plans a copy: validates the request, maps both ranges through their stacks, pairs the
-/// pieces, picks a method and a reason per extent and splits offloaded extents into
+/// pieces, picks a method and a reason per extent (chooseLeafCopy, the decision the verdicts
+/// share) and splits offloaded extents into
 /// commands within every device limit (MSSRL, MCL, MSRC, segment lengths and counts).
 /// Pure: reads only its arguments, does no I/O, writes nothing. Errors
 /// (Errc::InvalidArgument) name the device and say what to change: range beyond the end,

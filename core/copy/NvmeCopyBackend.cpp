@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <string>
 
 namespace offload {
@@ -58,6 +59,13 @@ bool nvmeStatusDeclines(const NvmeStatus& s)
     return false;
 }
 
+
+std::string hexText(unsigned value)
+{
+    char text[16];
+    std::snprintf(text, sizeof text, "0x%x", value);
+    return text;
+}
 
 std::string rangesText(std::size_t done, std::size_t total)
 {
@@ -191,12 +199,77 @@ std::optional<StepOutcome> NvmeCopyBackend::precheck(const NvmeCopyStep& step) c
     return std::nullopt;
 }
 
+std::optional<StepOutcome> NvmeCopyBackend::enableCopyFormat(std::size_t device, uint8_t format)
+{
+    const BlockDevice& ns = m_topology.at(device);
+    const NvmeCopyCaps& caps = *m_caps.at(device).nvme;
+    const std::string subsystem = !caps.subsysnqn.empty() ? caps.subsysnqn
+                                  : ns.nvme && !ns.nvme->subsysnqn.empty() ? ns.nvme->subsysnqn
+                                  : ns.nvme ? "serial " + ns.nvme->serial
+                                            : ns.name;
+    const std::string controller = subsystem + " cntlid " + std::to_string(caps.controllerId);
+    const uint16_t bit = static_cast<uint16_t>(1u << format);
+    const std::string label = ns.label();
+    const std::string what = "cross-namespace copy (descriptor format " + std::to_string(format) + ") ";
+
+    std::lock_guard lock(m_cdfeMutex);
+    CdfeState& state = m_cdfe[controller];
+    if (state.enabled & bit)
+        return std::nullopt;
+    if (state.refusal)
+        return state.refusal;
+
+    auto refuse = [&](Error error, std::string reason) {
+        if (error.device.empty())
+            error.device = label;
+        state.refusal = declined(std::move(error), std::move(reason));
+        return state.refusal;
+    };
+    auto current = m_transport.getHostBehavior(ns);
+    if (!current)
+        return refuse(current.error(), what + "is not enabled and cannot be: reading Host Behavior Support (Get "
+                                              "Features 16h) failed: " + withoutDevice(current.error()));
+    std::vector<uint8_t> data = std::move(*current);
+    if (data.size() < kHostBehaviorBytes)
+        return refuse(Error::make(Errc::Corrupt, label, "Host Behavior Support data has " +
+                                                            std::to_string(data.size()) + " bytes, not 512"),
+                      what + "is not enabled and cannot be: Get Features 16h returned " +
+                          std::to_string(data.size()) + " bytes, not 512");
+    data.resize(kHostBehaviorBytes);
+    const uint16_t cdfe = static_cast<uint16_t>(data[kHostBehaviorCdfeOffset] |
+                                                (data[kHostBehaviorCdfeOffset + 1] << 8));
+    if (cdfe & bit) {
+        state.enabled = cdfe;
+        return std::nullopt;
+    }
+    // Only this format's bit is added; every other byte goes back as the controller gave it.
+    const uint16_t wanted = static_cast<uint16_t>(cdfe | bit);
+    data[kHostBehaviorCdfeOffset] = static_cast<uint8_t>(wanted & 0xff);
+    data[kHostBehaviorCdfeOffset + 1] = static_cast<uint8_t>(wanted >> 8);
+    Status set = m_transport.setHostBehavior(ns, data);
+    if (!set) {
+        const Error& e = set.error();
+        std::string why = withoutDevice(e);
+        if (e.sysErrno == EACCES || e.sysErrno == EPERM)
+            why = "this kernel refuses Set Features Host Behavior Support from user space (Linux 6.12+ does, even "
+                  "for root): " + why;
+        return refuse(e, what + "is not enabled in Host Behavior Support (CDFE " + hexText(cdfe) +
+                             ") and enabling it was refused: " + why);
+    }
+    state.enabled = wanted;
+    return std::nullopt;
+}
+
 StepOutcome NvmeCopyBackend::run(const NvmeCopyStep& step)
 {
     if (auto refused = precheck(step))
         return *refused;
     const BlockDevice& ns = m_topology.at(step.ns);
     const std::string label = ns.label();
+    if (step.format >= 2) {
+        if (auto refused = enableCopyFormat(step.ns, step.format))
+            return *refused;
+    }
     auto command = encodeNvmeCopy(ns.nvme->nsid, step);
     if (!command) {
         Error e = command.error();

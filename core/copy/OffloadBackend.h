@@ -7,6 +7,8 @@
 #include "util/Error.h"
 
 #include <atomic>
+#include <map>
+#include <mutex>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -50,6 +52,12 @@ struct StepOutcome {
 ///   error->lba and error->device say where. Ranges [0, unitsDone) are copied.
 /// unitsDone never exceeds what the device reported: a DW0 that is out of range or an
 /// Invalid Opcode gives 0.
+///
+/// Cross-namespace steps (formats 2/3): before the first one on a controller, run() reads
+/// Host Behavior Support (Get Features 16h) and, when the step's CDFE bit is clear, sets it
+/// with every other byte kept (Set Features 16h, not saved). When that is refused (Linux
+/// 6.12+ answers EACCES) or fails, the step is Declined with the reason and nothing is sent;
+/// later steps on that controller are Declined the same way without asking again.
 class NvmeCopyBackend {
 public:
     NvmeCopyBackend(const Topology& topology, const CapabilitySet& caps, NvmeTransport& transport);
@@ -58,9 +66,20 @@ public:
     /// else the Declined outcome (nothing sent). Pure; for planners and tests.
     std::optional<StepOutcome> precheck(const NvmeCopyStep& step) const;
 private:
+    /// Makes sure the controller of namespace `device` has CDFE bit `format` set; the
+    /// Declined outcome if not.
+    std::optional<StepOutcome> enableCopyFormat(std::size_t device, uint8_t format);
+
+    /// What run() learnt about one controller's CDFE.
+    struct CdfeState {
+        uint16_t enabled = 0;                 ///< formats known to be enabled
+        std::optional<StepOutcome> refusal;   ///< enabling was refused: decline with this
+    };
     const Topology& m_topology;
     const CapabilitySet& m_caps;
     NvmeTransport& m_transport;
+    std::mutex m_cdfeMutex;
+    std::map<std::string, CdfeState> m_cdfe; ///< by controller: subsystem NQN (or serial) and cntlid
 };
 
 /// Sends XcopySteps as EXTENDED COPY LID1 to step.issueTo, with CSCD 0xE4 descriptors

@@ -16,6 +16,8 @@ namespace {
 
 static_assert(sizeof(nvme_copy_range) == 32, "format 0 descriptor is 32 bytes");
 static_assert(sizeof(nvme_copy_range_f1) == 40, "format 1 descriptor is 40 bytes");
+static_assert(sizeof(nvme_feat_host_behavior) == kHostBehaviorBytes, "Host Behavior Support is 512 bytes");
+static_assert(NVME_FEAT_FID_HOST_BEHAVIOR == kFeatureHostBehavior, "Host Behavior Support is feature 16h");
 static_assert(sizeof(nvme_id_ctrl) == 4096 && sizeof(nvme_id_ns) == 4096, "identify is 4 KiB");
 
 constexpr uint8_t kCopyOpcode = 0x19;
@@ -82,6 +84,40 @@ public:
             return std::unexpected(commandError(rc, errno, ns, "Identify Namespace", 0));
         std::memcpy(data.data(), &id, sizeof id);
         return data;
+    }
+
+    Result<std::vector<uint8_t>> getHostBehavior(const BlockDevice& ns) override
+    {
+        auto fd = openNamespace(ns, O_RDONLY);
+        if (!fd)
+            return std::unexpected(fd.error());
+        std::vector<uint8_t> data(kHostBehaviorBytes, 0);
+        uint32_t result = 0;
+        errno = 0;
+        const int rc = nvme_get_features_data(fd->get(), NVME_FEAT_FID_HOST_BEHAVIOR, 0,
+                                              static_cast<uint32_t>(data.size()), data.data(), &result);
+        if (rc != 0)
+            return std::unexpected(commandError(rc, errno, ns, "Get Features Host Behavior Support", result));
+        return data;
+    }
+
+    Status setHostBehavior(const BlockDevice& ns, const std::vector<uint8_t>& data) override
+    {
+        if (data.size() != kHostBehaviorBytes)
+            return std::unexpected(Error::make(Errc::InvalidArgument, ns.name,
+                                               "Host Behavior Support data must be " + std::to_string(kHostBehaviorBytes)
+                                                   + " bytes, not " + std::to_string(data.size())));
+        auto fd = openNamespace(ns, O_RDONLY);
+        if (!fd)
+            return std::unexpected(fd.error());
+        std::vector<uint8_t> buffer = data;
+        uint32_t result = 0;
+        errno = 0;
+        const int rc = nvme_set_features_data(fd->get(), kFeatureHostBehavior, 0, 0, false,
+                                              static_cast<uint32_t>(buffer.size()), buffer.data(), &result);
+        if (rc != 0)
+            return std::unexpected(commandError(rc, errno, ns, "Set Features Host Behavior Support", result));
+        return {};
     }
 
     Status copy(const BlockDevice& ns, const NvmeCopyCommand& command) override

@@ -104,6 +104,14 @@ public:
     {
         return m_fallback->identifyNamespace(ns);
     }
+    Result<std::vector<uint8_t>> getHostBehavior(const BlockDevice& ns) override
+    {
+        return m_fallback->getHostBehavior(ns);
+    }
+    Status setHostBehavior(const BlockDevice& ns, const std::vector<uint8_t>& data) override
+    {
+        return m_fallback->setHostBehavior(ns, data);
+    }
 
     Status copy(const BlockDevice& ns, const NvmeCopyCommand& command) override
     {

@@ -30,7 +30,8 @@ struct UringNvmeOptions {
 /// a namespace has no generic node, when the node cannot be verified (its dev_t must match
 /// sysfs and NVME_IOCTL_ID must return the namespace's nsid), or when the node answers
 /// uring commands with EOPNOTSUPP (the command did not run), the command goes through
-/// `fallback` (the libnvme ioctl transport). Identify always goes through `fallback`.
+/// `fallback` (the libnvme ioctl transport). Identify and Get/Set Features always go through
+/// `fallback`.
 /// Only leaf NVMe namespaces are accepted, as with every NvmeTransport.
 /// Thread-safe. `fallback` must not be null.
 std::unique_ptr<NvmeTransport> makeUringNvmeTransport(std::unique_ptr<NvmeTransport> fallback,

@@ -16,8 +16,8 @@ _offloadcp()
     esac
     case ${words[1]} in
         report) opts="$common --long --output --all" ;;
-        plan) opts="$common --src-offset --dst-offset --length --no-offload" ;;
-        copy) opts="$common --src-offset --dst-offset --length --require-offload --no-offload --verify --force --io-size --io-depth --cancel-on-stdin" ;;
+        plan) opts="$common --src-offset --dst-offset --length --no-offload --cross-namespace --commands --long --output" ;;
+        copy) opts="$common --src-offset --dst-offset --length --require-offload --no-offload --cross-namespace --verify --force --io-size --io-depth --cancel-on-stdin" ;;
     esac
     if [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -W "$opts" -- "$cur"))

@@ -115,7 +115,37 @@ public:
         m_namespace[dev] = std::move(data);
     }
 
+    /// Host Behavior Support as Get Features returns it (default: 512 zero bytes). A
+    /// successful Set Features replaces it.
+    void setHostBehaviorData(std::vector<uint8_t> data)
+    {
+        auto guard = lock();
+        m_hostBehavior = std::move(data);
+    }
+    /// Every later Get (or Set) Features Host Behavior Support answers this error.
+    void refuseGetHostBehavior(Error error)
+    {
+        auto guard = lock();
+        m_getRefusal = std::move(error);
+    }
+    void refuseSetHostBehavior(Error error)
+    {
+        auto guard = lock();
+        m_setRefusal = std::move(error);
+    }
+
     // ---- observation -----------------------------------------------------------------
+    /// The data of every Set Features Host Behavior Support, refused or not.
+    std::vector<std::vector<uint8_t>> hostBehaviorSets() const
+    {
+        auto guard = lock();
+        return m_hostBehaviorSets;
+    }
+    std::size_t hostBehaviorGets() const
+    {
+        auto guard = lock();
+        return m_hostBehaviorGets;
+    }
     std::vector<RecordedNvmeCopy> copies() const
     {
         auto guard = lock();
@@ -151,6 +181,23 @@ public:
         m_copies.push_back({ns.name, ns.devnum, ns.kind, command});
         return m_copyScript.next();
     }
+    Result<std::vector<uint8_t>> getHostBehavior(const BlockDevice&) override
+    {
+        auto guard = lock();
+        ++m_hostBehaviorGets;
+        if (m_getRefusal)
+            return std::unexpected(*m_getRefusal);
+        return m_hostBehavior;
+    }
+    Status setHostBehavior(const BlockDevice&, const std::vector<uint8_t>& data) override
+    {
+        auto guard = lock();
+        m_hostBehaviorSets.push_back(data);
+        if (m_setRefusal)
+            return std::unexpected(*m_setRefusal);
+        m_hostBehavior = data;
+        return {};
+    }
 
 private:
     std::unique_lock<std::mutex> lock() const { return std::unique_lock<std::mutex>(m_mutex); }
@@ -169,6 +216,11 @@ private:
     std::map<DevNum, std::vector<uint8_t>> m_controller;
     std::map<DevNum, std::vector<uint8_t>> m_namespace;
     std::size_t m_identifyCalls = 0;
+    std::vector<uint8_t> m_hostBehavior = std::vector<uint8_t>(512, 0);
+    std::optional<Error> m_getRefusal;
+    std::optional<Error> m_setRefusal;
+    std::vector<std::vector<uint8_t>> m_hostBehaviorSets;
+    std::size_t m_hostBehaviorGets = 0;
 };
 
 struct RecordedExtendedCopy {

@@ -146,7 +146,15 @@ public:
     DeviceCapability& capability(std::size_t index) { return m_caps[index]; }
 
     Topology topology() const { return Topology(m_devices); }
-    CapabilitySet capabilities() const { return CapabilitySet{m_caps}; }
+    /// The host the capabilities describe (default: kernel unknown).
+    void setKernelRelease(const std::string& release) { m_host = hostCopySupportFor(release); }
+    CapabilitySet capabilities() const
+    {
+        CapabilitySet set;
+        set.devices = m_caps;
+        set.host = m_host;
+        return set;
+    }
 
     /// Plans with a fresh snapshot of what was built so far.
     Result<CopyPlan> plan(std::size_t src, std::size_t dst, uint64_t srcOffset, uint64_t dstOffset, uint64_t length,
@@ -187,6 +195,7 @@ private:
     }
 
     std::vector<BlockDevice> m_devices;
+    HostCopySupport m_host;
     std::vector<DeviceCapability> m_caps;
     uint32_t m_nextNvmeMinor = 0;
     uint32_t m_nextScsiMinor = 0;

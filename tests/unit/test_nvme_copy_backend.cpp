@@ -9,6 +9,8 @@
 
 using namespace offload;
 using offload::test::FakeNvmeTransport;
+using offload::test::errnoError;
+using offload::test::nvmeStatusError;
 
 namespace {
 
@@ -434,6 +436,156 @@ private slots:
         out = backend.run(s);
         QCOMPARE(int(out.kind), int(StepOutcome::Kind::Declined));
         QCOMPARE(fake.copyCount(), std::size_t(1));
+    }
+
+    // ---- Host Behavior Support (CDFE) before cross-namespace copies -------------------
+    void cdfeIsSetWithOnlyItsBitAdded()
+    {
+        const Topology topo = sample();
+        NvmeCopyCaps nvme = qemuCaps();
+        nvme.ocfs = 0xf;
+        const CapabilitySet caps = capsFor(topo, nvme);
+        FakeNvmeTransport fake;
+        std::vector<uint8_t> before(kHostBehaviorBytes, 0);
+        before[0] = 0x01;   // ACRE
+        before[4] = 0x01;   // CDFE: format 0 only
+        before[5] = 0x80;   // an upper CDFE bit the controller reports
+        before[100] = 0xab; // reserved bytes go back unchanged
+        before[511] = 0x5a;
+        fake.setHostBehaviorData(before);
+        NvmeCopyBackend backend(topo, caps, fake);
+        NvmeCopyStep s = step({range(64, 8, 2)}, 10);
+        s.format = 2;
+        s.srcNs = 3;
+        StepOutcome out = backend.run(s);
+        QCOMPARE(int(out.kind), int(StepOutcome::Kind::Done));
+        QCOMPARE(fake.hostBehaviorGets(), std::size_t(1));
+        const auto sets = fake.hostBehaviorSets();
+        QCOMPARE(sets.size(), std::size_t(1));
+        std::vector<uint8_t> expected = before;
+        expected[4] = 0x05; // format 2 added, format 0 kept
+        QCOMPARE(toHex(sets[0]), toHex(expected));
+        QCOMPARE(fake.copyCount(), std::size_t(1));
+
+        // The controller is now known to have it: no more Get or Set.
+        out = backend.run(s);
+        QCOMPARE(int(out.kind), int(StepOutcome::Kind::Done));
+        QCOMPARE(fake.hostBehaviorGets(), std::size_t(1));
+        QCOMPARE(fake.hostBehaviorSets().size(), std::size_t(1));
+        QCOMPARE(fake.copyCount(), std::size_t(2));
+    }
+
+    void cdfeAlreadyEnabledSendsNoSet()
+    {
+        const Topology topo = sample();
+        NvmeCopyCaps nvme = qemuCaps();
+        nvme.ocfs = 0xf;
+        const CapabilitySet caps = capsFor(topo, nvme);
+        FakeNvmeTransport fake;
+        std::vector<uint8_t> enabled(kHostBehaviorBytes, 0);
+        enabled[4] = 0x04;
+        fake.setHostBehaviorData(enabled);
+        fake.refuseSetHostBehavior(errnoError(EACCES)); // would decline if it were asked
+        NvmeCopyBackend backend(topo, caps, fake);
+        NvmeCopyStep s = step({range(64, 8, 2)}, 10);
+        s.format = 2;
+        s.srcNs = 3;
+        const StepOutcome out = backend.run(s);
+        QCOMPARE(int(out.kind), int(StepOutcome::Kind::Done));
+        QCOMPARE(fake.hostBehaviorGets(), std::size_t(1));
+        QVERIFY(fake.hostBehaviorSets().empty());
+        QCOMPARE(fake.copyCount(), std::size_t(1));
+    }
+
+    void cdfeSetRefusedDeclinesWithTheReason()
+    {
+        const Topology topo = sample();
+        NvmeCopyCaps nvme = qemuCaps();
+        nvme.ocfs = 0xf;
+        const CapabilitySet caps = capsFor(topo, nvme);
+        FakeNvmeTransport fake;
+        fake.refuseSetHostBehavior(errnoError(EACCES)); // Linux 6.12+
+        NvmeCopyBackend backend(topo, caps, fake);
+        NvmeCopyStep s = step({range(64, 8, 2), range(128, 8, 2)}, 10);
+        s.format = 2;
+        s.srcNs = 3;
+        StepOutcome out = backend.run(s);
+        QCOMPARE(int(out.kind), int(StepOutcome::Kind::Declined)); // falls back, never Failed
+        QCOMPARE(out.unitsDone, std::size_t(0));
+        QVERIFY(out.error.has_value());
+        QCOMPARE(fake.copyCount(), std::size_t(0));
+        QCOMPARE(fake.hostBehaviorSets().size(), std::size_t(1));
+        QVERIFY2(QString::fromStdString(out.reason).contains("format 2"), out.reason.c_str());
+        QVERIFY2(QString::fromStdString(out.reason).contains("refused"), out.reason.c_str());
+        QVERIFY2(QString::fromStdString(out.reason).contains("6.12"), out.reason.c_str());
+
+        // Later steps on that controller decline the same way without asking again.
+        const StepOutcome again = backend.run(s);
+        QCOMPARE(int(again.kind), int(StepOutcome::Kind::Declined));
+        QCOMPARE(again.reason, out.reason);
+        QCOMPARE(fake.hostBehaviorGets(), std::size_t(1));
+        QCOMPARE(fake.hostBehaviorSets().size(), std::size_t(1));
+        QCOMPARE(fake.copyCount(), std::size_t(0));
+
+        // Copies within one namespace need no Host Behavior Support and still run.
+        const StepOutcome within = backend.run(fourRanges());
+        QCOMPARE(int(within.kind), int(StepOutcome::Kind::Done));
+        QCOMPARE(fake.copyCount(), std::size_t(1));
+        QCOMPARE(fake.hostBehaviorGets(), std::size_t(1));
+    }
+
+    void cdfeUnreadableOrRejectedDeclines()
+    {
+        const Topology topo = sample();
+        NvmeCopyCaps nvme = qemuCaps();
+        nvme.ocfs = 0xf;
+        const CapabilitySet caps = capsFor(topo, nvme);
+        NvmeCopyStep s = step({range(64, 8, 2)}, 10);
+        s.format = 2;
+        s.srcNs = 3;
+        {
+            FakeNvmeTransport fake;
+            fake.refuseGetHostBehavior(nvmeStatusError(0, 0x02)); // Invalid Field: no feature 16h
+            NvmeCopyBackend backend(topo, caps, fake);
+            const StepOutcome out = backend.run(s);
+            QCOMPARE(int(out.kind), int(StepOutcome::Kind::Declined));
+            QVERIFY2(QString::fromStdString(out.reason).contains("Get Features"), out.reason.c_str());
+            QVERIFY(fake.hostBehaviorSets().empty());
+            QCOMPARE(fake.copyCount(), std::size_t(0));
+        }
+        {
+            FakeNvmeTransport fake;
+            fake.refuseSetHostBehavior(nvmeStatusError(0, 0x02)); // the controller rejects the value
+            NvmeCopyBackend backend(topo, caps, fake);
+            const StepOutcome out = backend.run(s);
+            QCOMPARE(int(out.kind), int(StepOutcome::Kind::Declined));
+            QVERIFY2(QString::fromStdString(out.reason).contains("refused"), out.reason.c_str());
+            QCOMPARE(fake.copyCount(), std::size_t(0));
+        }
+        {
+            FakeNvmeTransport fake;
+            fake.setHostBehaviorData(std::vector<uint8_t>(16, 0)); // a short answer
+            NvmeCopyBackend backend(topo, caps, fake);
+            const StepOutcome out = backend.run(s);
+            QCOMPARE(int(out.kind), int(StepOutcome::Kind::Declined));
+            QVERIFY(fake.hostBehaviorSets().empty());
+            QCOMPARE(fake.copyCount(), std::size_t(0));
+        }
+    }
+
+    void formatZeroNeverTouchesHostBehavior()
+    {
+        const Topology topo = sample();
+        NvmeCopyCaps nvme = qemuCaps();
+        nvme.ocfs = 0xf;
+        const CapabilitySet caps = capsFor(topo, nvme);
+        FakeNvmeTransport fake;
+        fake.refuseGetHostBehavior(errnoError(EACCES));
+        NvmeCopyBackend backend(topo, caps, fake);
+        const StepOutcome out = backend.run(fourRanges());
+        QCOMPARE(int(out.kind), int(StepOutcome::Kind::Done));
+        QCOMPARE(fake.hostBehaviorGets(), std::size_t(0));
+        QVERIFY(fake.hostBehaviorSets().empty());
     }
 };
 

@@ -216,8 +216,9 @@ private slots:
         QVERIFY2(shifted, shifted ? "" : shifted.error().message().c_str());
         QCOMPARE(shifted->extents.size(), std::size_t(1));
         QCOMPARE(shifted->extents[0].method, CopyMethod::ReadWrite);
-        QCOMPARE(str(shifted->extents[0].reason), QStringLiteral("different devices: nvme0n1 and nvme1n1 (not "
-                                                                  "namespaces of one NVMe controller)"));
+        QVERIFY2(shifted->extents[0].reason.find("nvme0n1 and nvme1n1 are namespaces of different NVMe subsystems")
+                     == 0,
+                 shifted->extents[0].reason.c_str());
 
         const auto plan = lab.plan(src, dst, 0, 0, 1 * MiB);
         QVERIFY2(plan, plan ? "" : plan.error().message().c_str());
@@ -422,7 +423,7 @@ private slots:
         const auto plan = lab.plan(sda, sdc, 0, 0, 1 * MiB);
         QVERIFY(plan);
         QCOMPARE(plan->extents[0].method, CopyMethod::ReadWrite);
-        QVERIFY2(plan->extents[0].reason.find("different SCSI targets: sda (6:0:1) and sdc (6:0:2)") !=
+        QVERIFY2(plan->extents[0].reason.find("sda (target 6:0:1) and sdc (target 6:0:2) are on different SCSI targets") !=
                      std::string::npos,
                  plan->extents[0].reason.c_str());
         QVERIFY(plan->xcopySteps.empty());
@@ -463,7 +464,9 @@ private slots:
         const auto plan = lab.plan(ns, sda, 0, 0, 1 * MiB);
         QVERIFY(plan);
         QCOMPARE(plan->extents[0].method, CopyMethod::ReadWrite);
-        QCOMPARE(str(plan->extents[0].reason), QStringLiteral("different devices: nvme0n1 and sda"));
+        QCOMPARE(str(plan->extents[0].reason), QStringLiteral("nvme0n1 offers NVMe Copy and sda SCSI EXTENDED COPY: no "
+                                                              "copy command moves data between an NVMe namespace "
+                                                              "and a SCSI LUN"));
     }
 
     void loopDevicesHaveNoCopyCommand()
@@ -478,7 +481,8 @@ private slots:
                  same->extents[0].reason.c_str());
         const auto two = lab.plan(loop0, loop1, 0, 0, 1 * MiB);
         QVERIFY(two);
-        QCOMPARE(str(two->extents[0].reason), QStringLiteral("different devices: loop0 and loop1"));
+        QCOMPARE(str(two->extents[0].reason),
+                 QStringLiteral("different devices: loop0 and loop1; loop0: loop device: no copy command"));
     }
 
     void misalignedLeafFallsBack()
@@ -513,7 +517,8 @@ private slots:
         QVERIFY(plan);
         QCOMPARE(plan->extents[0].method, CopyMethod::ReadWrite);
         QCOMPARE(str(plan->extents[0].reason),
-                 QStringLiteral("logical block sizes differ: 4096 bytes on nvme0n1, 512 on nvme0n2"));
+                 QStringLiteral("logical block sizes differ: 4096 bytes on nvme0n1, 512 on nvme0n2: a copy command "
+                                "moves whole blocks of one size"));
         QVERIFY(!plan->warnings.empty());
         // The larger block size governs alignment, and the message names it.
         const auto bad = lab.plan(small, big, 512, 0, 1 * MiB);
@@ -550,7 +555,7 @@ private slots:
         QVERIFY(plan->nvmeSteps.empty());
     }
 
-    void crossNamespaceNeedsFormat2AndEnabling()
+    void crossNamespaceFollowsTheKernelPolicy()
     {
         PlannerLab lab;
         NvmeCopyCaps caps = qemuNvmeCaps();
@@ -558,14 +563,34 @@ private slots:
         const auto n1 = lab.nvme("nvme0n1", 1, 4 * GiB, caps);
         const auto n2 = lab.nvme("nvme0n2", 2, 4 * GiB, caps);
 
-        const auto disabled = lab.plan(n1, n2, 0, 0, 1 * MiB);
-        QVERIFY(disabled);
-        QCOMPARE(disabled->extents[0].method, CopyMethod::ReadWrite);
-        QVERIFY2(disabled->extents[0].reason.find("6.12") != std::string::npos, disabled->extents[0].reason.c_str());
+        // Kernel unknown (no release): not promised, and the reason says so.
+        const auto unknown = lab.plan(n1, n2, 0, 0, 1 * MiB);
+        QVERIFY(unknown);
+        QCOMPARE(unknown->extents[0].method, CopyMethod::ReadWrite);
+        QVERIFY2(unknown->extents[0].reason.find("unknown whether") != std::string::npos,
+                 unknown->extents[0].reason.c_str());
+        QVERIFY2(unknown->extents[0].reason.find("6.12") != std::string::npos, unknown->extents[0].reason.c_str());
 
-        CopyRequest enabled;
-        enabled.crossNamespaceEnabled = true;
-        const auto plan = lab.plan(n1, n2, 0, 8 * KiB, 1 * MiB, enabled);
+        // Linux 6.12 refuses Set Features Host Behavior Support from user space.
+        lab.setKernelRelease("6.12.117+deb12-amd64");
+        const auto refused = lab.plan(n1, n2, 0, 0, 1 * MiB);
+        QVERIFY(refused);
+        QCOMPARE(refused->extents[0].method, CopyMethod::ReadWrite);
+        QVERIFY2(refused->extents[0].reason.find("does not let us enable it") != std::string::npos,
+                 refused->extents[0].reason.c_str());
+
+        // --cross-namespace forces it there (the engine falls back if enabling is refused).
+        CopyRequest forced;
+        forced.forceCrossNamespace = true;
+        const auto tried = lab.plan(n1, n2, 0, 8 * KiB, 1 * MiB, forced);
+        QVERIFY(tried);
+        QCOMPARE(tried->extents[0].method, CopyMethod::NvmeCopy);
+        QVERIFY2(tried->extents[0].reason.find("forced with --cross-namespace") != std::string::npos,
+                 tried->extents[0].reason.c_str());
+
+        // Linux 6.1 lets us enable it: planned by default, format 2, sent to the destination.
+        lab.setKernelRelease("6.1.0-28-amd64");
+        const auto plan = lab.plan(n1, n2, 0, 8 * KiB, 1 * MiB);
         QVERIFY(plan);
         QCOMPARE(plan->extents[0].method, CopyMethod::NvmeCopy);
         QVERIFY(!plan->nvmeSteps.empty());
@@ -579,9 +604,9 @@ private slots:
         QCOMPARE(plan->nvmeSteps[0].sdlba, 16ull);
         checkInvariants(*plan, lab.capabilities());
 
-        // Without OCFS bit 2 the controller cannot, flag or not.
+        // Without OCFS bit 2 the controller cannot, whatever the kernel or the flag.
         lab.capability(n2).nvme->ocfs = 0x3;
-        const auto noFormat = lab.plan(n1, n2, 0, 0, 1 * MiB, enabled);
+        const auto noFormat = lab.plan(n1, n2, 0, 0, 1 * MiB, forced);
         QVERIFY(noFormat);
         QCOMPARE(noFormat->extents[0].method, CopyMethod::ReadWrite);
         QVERIFY2(noFormat->extents[0].reason.find("lacks copy descriptor format 2 (OCFS 0x3)") != std::string::npos,
@@ -591,10 +616,12 @@ private slots:
         NvmeCopyCaps far = caps;
         far.subsysnqn = "nqn.2019-08.org.qemu:other";
         const auto n3 = lab.nvme("nvme1n1", 1, 4 * GiB, far, "nvme1");
-        const auto farPlan = lab.plan(n1, n3, 0, 0, 1 * MiB, enabled);
+        const auto farPlan = lab.plan(n1, n3, 0, 0, 1 * MiB, forced);
         QVERIFY(farPlan);
         QCOMPARE(farPlan->extents[0].method, CopyMethod::ReadWrite);
-        QVERIFY(farPlan->extents[0].reason.find("different devices: nvme0n1 and nvme1n1") == 0);
+        QVERIFY2(farPlan->extents[0].reason.find("nvme0n1 and nvme1n1 are namespaces of different NVMe subsystems")
+                     == 0,
+                 farPlan->extents[0].reason.c_str());
     }
 
     void dmZeroSourceIsWrittenByReadWrite()
