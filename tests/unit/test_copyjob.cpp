@@ -183,6 +183,7 @@ private slots:
     void verifyFindsFirstDifferingLba();
     void withoutOffloadClearsSteps();
     void realBackendPartialCompletionFallsBackFromDw0();
+    void crossNamespaceRefusedByTheKernelFallsBack();
 };
 
 void TestCopyJob::hostCopyIsExactAndProgressMonotonic()
@@ -554,6 +555,73 @@ void TestCopyJob::realBackendPartialCompletionFallsBackFromDw0()
     QVERIFY(std::equal(dst.begin() + 2 * kMiB, dst.end(), v.data.begin() + 2 * kMiB));
     // The fake device copied nothing: range 0 is untouched, proving it was not copied twice.
     QVERIFY(std::all_of(dst.begin(), dst.begin() + 2 * kMiB, [](unsigned char b) { return b == 0xEE; }));
+}
+
+void TestCopyJob::crossNamespaceRefusedByTheKernelFallsBack()
+{
+    // A cross-namespace copy (format 2) on a controller whose Host Behavior Support cannot be
+    // changed (Linux 6.12+: EACCES): the job does not fail; the extent goes by read/write
+    // with the reason, and no Copy command is sent.
+    const uint64_t size = 4 * kMiB;
+    Volumes v(size);
+    std::vector<BlockDevice> devices;
+    for (uint32_t nsid : {1u, 2u}) {
+        BlockDevice dev = makeDevice("nvme0n" + std::to_string(nsid), DeviceKind::NvmeNamespace, size * 4);
+        dev.devnum = DevNum{259, nsid};
+        NvmeNamespaceInfo info;
+        info.nsid = nsid;
+        info.serial = "S1";
+        info.controller = "nvme0";
+        info.subsysnqn = "nqn.test:a";
+        dev.nvme = info;
+        devices.push_back(dev);
+    }
+    auto topology = std::make_shared<Topology>(std::move(devices));
+    CapabilitySet caps;
+    for (std::size_t i = 0; i < 2; ++i) {
+        DeviceCapability c;
+        c.device = i;
+        c.mechanism = CopyMechanism::NvmeCopy;
+        c.status = ProbeStatus::Ok;
+        NvmeCopyCaps n;
+        n.copy = true;
+        n.ocfs = 0xf;
+        n.mssrl = 4096;
+        n.mcl = 65536;
+        n.msrc = 7;
+        n.lbaBytes = 512;
+        n.subsysnqn = "nqn.test:a";
+        c.nvme = n;
+        caps.devices.push_back(c);
+    }
+    CopyPlan plan = basePlan(size);
+    plan.extents.push_back({0, 0, size, CopyMethod::NvmeCopy, "cross-namespace", 0, 1, 0, 0});
+    NvmeCopyStep step;
+    step.ns = 1;
+    step.srcNs = 0;
+    step.format = 2;
+    step.lbaBytes = 512;
+    step.sdlba = 0;
+    step.ranges.push_back({0, uint32_t(size / 512), 1, 0, 0});
+    plan.nvmeSteps.push_back(step);
+    plan.source.file = v.src;
+    plan.destination.file = v.dst;
+
+    test::FakeNvmeTransport nvme;
+    nvme.refuseSetHostBehavior(test::errnoError(EACCES));
+    CopyOptions options = testOptions(v);
+    options.nvme = &nvme;
+    auto job = CopyJob::start(topology, caps, plan, options, {});
+    const CopyResult& r = job->wait();
+    QVERIFY2(r.ok(), r.ok() ? "" : r.status.error().message().c_str());
+    QCOMPARE(nvme.copyCount(), std::size_t(0));
+    QCOMPARE(nvme.hostBehaviorSets().size(), std::size_t(1));
+    QCOMPARE(r.offloadedBytes, uint64_t(0));
+    QCOMPARE(r.hostBytes, size);
+    QCOMPARE(r.fallbacks.size(), std::size_t(1));
+    QVERIFY2(r.fallbacks[0].reason.find("enabling it was refused") != std::string::npos,
+             r.fallbacks[0].reason.c_str());
+    QVERIFY(v.readDst() == v.data);
 }
 
 QTEST_GUILESS_MAIN(TestCopyJob)
