@@ -586,7 +586,7 @@ void TestCopyJob::crossNamespaceRefusedByTheKernelFallsBack()
         NvmeCopyCaps n;
         n.copy = true;
         n.ocfs = 0xf;
-        n.mssrl = 4096;
+        n.mssrl = 65536;
         n.mcl = 65536;
         n.msrc = 7;
         n.lbaBytes = 512;
@@ -614,8 +614,9 @@ void TestCopyJob::crossNamespaceRefusedByTheKernelFallsBack()
     auto job = CopyJob::start(topology, caps, plan, options, {});
     const CopyResult& r = job->wait();
     QVERIFY2(r.ok(), r.ok() ? "" : r.status.error().message().c_str());
+    QVERIFY2(r.fallbacks.size() == 1, r.fallbacks.empty() ? "no fallback" : r.fallbacks[0].reason.c_str());
+    QVERIFY2(nvme.hostBehaviorSets().size() == 1, r.fallbacks[0].reason.c_str());
     QCOMPARE(nvme.copyCount(), std::size_t(0));
-    QCOMPARE(nvme.hostBehaviorSets().size(), std::size_t(1));
     QCOMPARE(r.offloadedBytes, uint64_t(0));
     QCOMPARE(r.hostBytes, size);
     QCOMPARE(r.fallbacks.size(), std::size_t(1));
