@@ -6,6 +6,8 @@
 // expected-report.json beside it. To (re)generate them after a deliberate change:
 //     UPDATE_EXPECTED=1 build/debug/tests/test_cli_report
 // then review the diff with git.
+#include "CliRun.h"
+
 #include <QtTest>
 
 #include <QDir>
@@ -17,31 +19,6 @@
 #include <QTemporaryDir>
 
 namespace {
-
-struct CliRun {
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-};
-
-CliRun runCli(const QStringList& arguments)
-{
-    QProcess process;
-    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
-    environment.insert("LC_ALL", "C.UTF-8");
-    process.setProcessEnvironment(environment);
-    process.start(OFFLOADCP_CLI, arguments);
-    CliRun run;
-    if (!process.waitForFinished(60000)) {
-        process.kill();
-        process.waitForFinished();
-        return run;
-    }
-    run.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
-    run.out = process.readAllStandardOutput();
-    run.err = process.readAllStandardError();
-    return run;
-}
 
 /// Fixture directories that hold a captured sys/ tree.
 QStringList fixtureDirs()
