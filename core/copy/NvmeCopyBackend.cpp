@@ -12,23 +12,6 @@ namespace offload {
 
 namespace {
 
-StepOutcome declined(Error error, std::string reason, std::size_t unitsDone = 0)
-{
-    StepOutcome out;
-    out.kind = StepOutcome::Kind::Declined;
-    out.unitsDone = unitsDone;
-    out.reason = std::move(reason);
-    out.error = std::move(error);
-    return out;
-}
-
-StepOutcome declinedBeforeSending(const std::string& device, Errc code, const std::string& what,
-                                  const std::string& hint = {})
-{
-    Error e = Error::make(code, device, what, hint);
-    return declined(std::move(e), what);
-}
-
 /// Statuses with which a device says "I will not do this (part of the) copy": the rest
 /// goes by read/write. Everything else is a real error and is reported.
 bool nvmeStatusDeclines(const NvmeStatus& s)
@@ -58,7 +41,6 @@ bool nvmeStatusDeclines(const NvmeStatus& s)
     }
     return false;
 }
-
 
 std::string hexText(unsigned value)
 {

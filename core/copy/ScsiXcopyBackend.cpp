@@ -25,24 +25,6 @@ constexpr uint8_t kStatusTaskSetFull = 0x28;
 constexpr uint8_t kRcrCopyStatus = 0x00;
 constexpr uint8_t kCopyManagerCompletedWithErrors = 0x02;
 
-StepOutcome declined(Error error, std::string reason, std::size_t unitsDone = 0)
-{
-    StepOutcome out;
-    out.kind = StepOutcome::Kind::Declined;
-    out.unitsDone = unitsDone;
-    out.reason = std::move(reason);
-    out.error = std::move(error);
-    return out;
-}
-
-StepOutcome declinedBeforeSending(const std::string& device, Errc code, const std::string& what,
-                                  const std::string& hint = {})
-{
-    Error e = Error::make(code, device, what, hint);
-    return declined(std::move(e), what);
-}
-
-
 /// Sense keys with which a copy manager says "not this copy" rather than "your data is
 /// damaged". COPY ABORTED is one: LIO uses it both for a LUN it cannot reach (another
 /// target) and for a failed internal READ/WRITE; the read/write fallback meets a real

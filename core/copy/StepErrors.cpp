@@ -29,4 +29,20 @@ bool errnoDeclines(int err)
     }
 }
 
+StepOutcome declined(Error error, std::string reason, std::size_t unitsDone)
+{
+    StepOutcome out;
+    out.kind = StepOutcome::Kind::Declined;
+    out.unitsDone = unitsDone;
+    out.reason = std::move(reason);
+    out.error = std::move(error);
+    return out;
+}
+
+StepOutcome declinedBeforeSending(const std::string& device, Errc code, const std::string& what,
+                                  const std::string& hint)
+{
+    return declined(Error::make(code, device, what, hint), what);
+}
+
 } // namespace offload

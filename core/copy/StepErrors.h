@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #pragma once
 
+#include "copy/OffloadBackend.h"
 #include "util/Error.h"
+
+#include <cstddef>
 
 #include <string>
 
@@ -15,5 +18,13 @@ std::string withoutDevice(Error e);
 /// reached the medium: ENOTTY, EOPNOTSUPP, EINVAL, EACCES, ...): the step is declined.
 /// The rest (EIO, ETIMEDOUT, ENODEV, ...) are failures.
 bool errnoDeclines(int err);
+
+/// A Declined outcome: ranges/segments [0, unitsDone) were copied, the rest falls back.
+StepOutcome declined(Error error, std::string reason, std::size_t unitsDone = 0);
+
+/// Declined by our own check before anything was sent to the device (a limit, a missing
+/// designator): the reason is `what`.
+StepOutcome declinedBeforeSending(const std::string& device, Errc code, const std::string& what,
+                                  const std::string& hint = {});
 
 } // namespace offload
