@@ -122,19 +122,25 @@ ReadWriteBackend::ReadWriteBackend(ReadWriteEndpoint source, ReadWriteEndpoint d
         return;
     }
     ring->up = true;
+    m_ring = std::move(ring);
+}
+
+bool ReadWriteBackend::allocateRingBuffers()
+{
     std::vector<iovec> iov;
     for (unsigned i = 0; i < m_options.depth; ++i) {
         auto buffer = std::make_unique<AlignedBuffer>(m_options.ioBytes);
         if (!*buffer) {
-            m_uringReason = "out of memory for I/O buffers";
-            return;
+            m_ring->buffers.clear();
+            return false;
         }
         iov.push_back({buffer->data(), buffer->size()});
-        ring->buffers.push_back(std::move(buffer));
+        m_ring->buffers.push_back(std::move(buffer));
     }
     // Registered buffers save a page pin per I/O; not fatal when the memlock limit says no.
-    ring->fixedBuffers = io_uring_register_buffers(&ring->ring, iov.data(), static_cast<unsigned>(iov.size())) == 0;
-    m_ring = std::move(ring);
+    m_ring->fixedBuffers =
+        io_uring_register_buffers(&m_ring->ring, iov.data(), static_cast<unsigned>(iov.size())) == 0;
+    return true;
 }
 
 ReadWriteBackend::~ReadWriteBackend() = default;
@@ -154,6 +160,12 @@ Status ReadWriteBackend::copy(uint64_t srcOffset, uint64_t dstOffset, uint64_t l
 {
     if (length == 0)
         return {};
+    // The buffers (depth x ioBytes, pinned when registered) are made on the first copy: a job
+    // whose extents are all offloaded keeps this backend for fallbacks and should not pay for them.
+    if (m_ring && m_ring->buffers.empty() && !allocateRingBuffers()) {
+        m_ring.reset();
+        m_uringReason = "out of memory for I/O buffers";
+    }
     if (m_ring)
         return copyUring(srcOffset, dstOffset, length, stop, onBytes);
     return copyPlain(srcOffset, dstOffset, length, stop, onBytes);

@@ -56,13 +56,15 @@ public:
     Status copy(uint64_t srcOffset, uint64_t dstOffset, uint64_t length, std::stop_token stop,
                 const std::function<void(uint64_t)>& onBytes = {});
 
-    /// True when io_uring is in use (false after a fallback to pread/pwrite).
+    /// True when io_uring is in use (false after a fallback to pread/pwrite). The I/O
+    /// buffers are allocated on the first copy, not by the constructor.
     bool usesIoUring() const;
     /// Why io_uring is not in use ("" when it is).
     std::string ioUringUnavailableReason() const;
 
 private:
     struct Ring;
+    bool allocateRingBuffers();
     Status copyUring(uint64_t srcOffset, uint64_t dstOffset, uint64_t length, std::stop_token& stop,
                      const std::function<void(uint64_t)>& onBytes);
     Status copyPlain(uint64_t srcOffset, uint64_t dstOffset, uint64_t length, std::stop_token& stop,
