@@ -30,7 +30,7 @@ copy_with_libs() { # FILE [DEST]: copies FILE (to DEST, default the same path) a
 TOOLS="/usr/sbin/nvme /usr/bin/sg_xcopy /usr/bin/sg_inq /usr/bin/sg_vpd /usr/bin/sg_readcap
        /usr/bin/sg_raw /usr/bin/sg_copy_results /usr/bin/sg_map /usr/bin/sg_turs /usr/bin/ddpt /usr/sbin/dmsetup
        /usr/sbin/cryptsetup /usr/bin/kmod /usr/bin/dd /usr/bin/cmp /usr/bin/md5sum /usr/sbin/losetup
-       /usr/sbin/blockdev /usr/bin/jq /usr/bin/stat"
+       /usr/sbin/blockdev /usr/bin/jq /usr/bin/stat /usr/sbin/blkdiscard"
 for b in $TOOLS; do
     [ -x "$b" ] || { echo "mkinitramfs: missing host tool $b (run packaging/install-deps.sh)" >&2; exit 1; }
     copy_with_libs "$b"

@@ -4,11 +4,14 @@
 # (README.md), runs the scenarios in tests/vm/scenarios inside it, then checks the QEMU backing
 # files from the host. Prints PASS/FAIL/SKIP per scenario and ends with "N passed, N failed".
 # Usage: run-lab.sh --offloadcp PATH [--kernel 6.12|6.1] [--qemu 10|7.2] [--out DIR]
-#                   [--bin PATH]... [--only a,b] [--boots "1 2"] [--fixtures all]
+#                   [--bin PATH]... [--only a,b] [--boots "1 2"] [--fixtures all] [--bench MIB[,REPS]]
+# --bench adds the benchmark devices (README.md) with MIB of random data in their source ranges
+# and runs the scenarios marked `# lab-bench: yes`, which are left out of every run without it
+# (tests/bench/lab_bench.sh uses --bench 256,3 --only 50-bench-offload --boots 1).
 # Exit: 0 all passed, 1 a failure, 77 cannot run here (not root, no QEMU, nothing to boot).
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-KSEL=6.12 QV=10 OUT= ONLY= BOOTS="1 2" OFFLOADCP= BINS=() FIXTURES=
+KSEL=6.12 QV=10 OUT= ONLY= BOOTS="1 2" OFFLOADCP= BINS=() FIXTURES= BENCH=
 while [ $# -gt 0 ]; do
     case $1 in
         --offloadcp) OFFLOADCP=$2; shift 2 ;;
@@ -19,10 +22,13 @@ while [ $# -gt 0 ]; do
         --only) ONLY=$2; shift 2 ;;
         --boots) BOOTS=$2; shift 2 ;;
         --fixtures) FIXTURES=$2; shift 2 ;;
+        --bench) BENCH=$2; shift 2 ;;
         *) echo "run-lab.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
 OUT=${OUT:-$HERE/out/lab-$KSEL}
+[[ -z $BENCH || $BENCH =~ ^[1-9][0-9]*(,[1-9][0-9]*)?$ ]] || { echo "run-lab.sh: --bench MIB[,REPS] (numbers)" >&2; exit 2; }
+BENCH_MIB=${BENCH%%,*}
 TMO=${OFFLOADCP_VM_TIMEOUT:-900}
 skip() { echo "SKIP: vm lab (kernel $KSEL, QEMU $QV): $*"; exit 77; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.1f", b-a}'; }
@@ -51,6 +57,15 @@ T2=$(now)
 I=$OUT/img
 for f in a-small:256M a-large:256M a-zoned:64M b-ns1:128M b-4k:64M p-ns1:64M virt-plain:32M \
          lio-a:64M lio-b:64M lio-c:64M results:64M; do truncate -s "${f#*:}" "$I/${f%%:*}.img"; done
+# benchmark devices (--bench only): the source range (MIB from offset 0) holds random data; the
+# NVMe namespace holds source and destination (offset MIB + 16 MiB), the LIO LUNs one each
+if [ -n "$BENCH" ]; then
+    truncate -s $((2 * BENCH_MIB + 32))M "$I/bench-nvme.img"
+    truncate -s $((BENCH_MIB + 16))M "$I/bench-lio-s.img"; truncate -s $((BENCH_MIB + 16))M "$I/bench-lio-d.img"
+    head -c $((BENCH_MIB * 1048576)) /dev/urandom > "$I/bench-src.bin"
+    for f in bench-nvme bench-lio-s; do dd if="$I/bench-src.bin" of="$I/$f.img" bs=1M conv=notrunc status=none; done
+    rm -f "$I/bench-src.bin"
+fi
 drive() { echo "-drive file=$I/$1.img,if=none,id=$1,format=raw,cache=writeback"; }
 devices() { # LAYOUT: A = boot 1, B = the same devices attached in another order (names move)
     local ctrl_a=(-device nvme,id=nvmeA,serial=OFFLCTRLA) ns_a=() ctrl_b ctrl_p virt
@@ -73,13 +88,19 @@ devices() { # LAYOUT: A = boot 1, B = the same devices attached in another order
         local vrev=(); for ((i=${#virt[@]}-2; i>=0; i-=2)); do vrev+=("${virt[i]}" "${virt[i+1]}"); done
         echo "${ctrl_p[@]} ${ctrl_b[@]} ${ctrl_a[@]} ${rev[@]} ${vrev[@]}"
     fi
+    if [ -n "$BENCH" ]; then  # after the standard devices, which keep their places
+        for f in bench-nvme bench-lio-s bench-lio-d; do drive $f; done
+        echo "-device nvme,id=nvmeX,serial=OFFLBENCH"
+        echo "-device nvme-ns,drive=bench-nvme,bus=nvmeX,nsid=1,mssrl=65535,mcl=262140,msrc=127"
+        echo "-device virtio-blk-pci,drive=bench-lio-s,serial=LIOBENCHS -device virtio-blk-pci,drive=bench-lio-d,serial=LIOBENCHD"
+    fi
 }
 
 NP=0 NF=0 NS=0
 record() { echo "$1"; case $1 in PASS:*) NP=$((NP+1));; FAIL:*) NF=$((NF+1));; SKIP:*) NS=$((NS+1));; esac; }
 boot() { # N LAYOUT
     local n=$1 layout=$2 log=$OUT/console-boot$1.log rc t0 t1
-    local append="console=ttyS0 panic=-1 quiet lab.boot=$n lab.kernel=$KSEL lab.qemu=$QV${ONLY:+ lab.only=$ONLY}${FIXTURES:+ lab.fixtures=$FIXTURES}"
+    local append="console=ttyS0 panic=-1 quiet lab.boot=$n lab.kernel=$KSEL lab.qemu=$QV${ONLY:+ lab.only=$ONLY}${FIXTURES:+ lab.fixtures=$FIXTURES}${BENCH:+ lab.bench=$BENCH}"
     # shellcheck disable=SC2046
     local cmd=(timeout "$TMO" "$HERE/qemu.sh" "$QV" -accel tcg -cpu max -m 2G -smp 2 -nographic -no-reboot -nic none
                -kernel "$VMLINUZ" -initrd "$OUT/initrd.cpio.gz" -append "$append" $(devices "$layout"))

@@ -5,10 +5,11 @@
 # virtio disk with serial LABRESULTS for the host to read.
 # Kernel command line: lab.boot=N (1, or 2 for the renamed-devices boot), lab.kernel=6.12|6.1,
 # lab.qemu=10|7.2, lab.only=a,b (scenario names to run; default all), lab.fixtures=all (capture
-# every fixture group in 90-capture-fixtures).
+# every fixture group in 90-capture-fixtures), lab.bench=MIB,REPS (run-lab.sh --bench: the benchmark
+# devices are there; run the scenarios marked `# lab-bench: yes`, which are left out otherwise).
 arg() { sed -n "s/.*lab\.$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
 LAB_BOOT=$(arg boot); LAB_BOOT=${LAB_BOOT:-1}
-LAB_KERNEL=$(arg kernel); LAB_QEMU=$(arg qemu); LAB_ONLY=$(arg only); LAB_FIXTURES=$(arg fixtures)
+LAB_KERNEL=$(arg kernel); LAB_QEMU=$(arg qemu); LAB_ONLY=$(arg only); LAB_FIXTURES=$(arg fixtures); LAB_BENCH=$(arg bench)
 mkdir -p /run/lab/out/scenarios /run/lab/state /run/lab/prev
 : > /run/lab/out/results.txt; : > /run/lab/out/hostchecks.txt
 echo "LAB: boot $LAB_BOOT kernel $(uname -r) (lab.kernel=$LAB_KERNEL) qemu $LAB_QEMU"
@@ -22,8 +23,9 @@ grep -q " /sys/kernel/config " /proc/mounts || mount -t configfs none /sys/kerne
 ip link set lo up
 echo "LAB: modules loaded at $(cut -d' ' -f1 /proc/uptime)s"
 # devices probe asynchronously: wait until the NVMe namespaces and virtio disks are there
+nns=5 nvd=5; [ -n "$LAB_BENCH" ] && nns=6 nvd=7   # --bench: one more namespace, two more virtio disks
 i=0; while [ $i -lt 50 ]; do
-    [ "$(ls -d /sys/block/nvme*n* 2>/dev/null | grep -vc 'c[0-9]*n')" -ge 5 ] && [ "$(ls -d /sys/block/vd* 2>/dev/null | wc -l)" -ge 5 ] && break
+    [ "$(ls -d /sys/block/nvme*n* 2>/dev/null | grep -vc 'c[0-9]*n')" -ge $nns ] && [ "$(ls -d /sys/block/vd* 2>/dev/null | wc -l)" -ge $nvd ] && break
     sleep 0.2; i=$((i+1))
 done
 
@@ -40,6 +42,11 @@ NS_SMALL=$(ns_dev "$CTRL_A" 1); NS_LARGE=$(ns_dev "$CTRL_A" 2); NS_ZONED=$(ns_de
 NS_B1=$(ns_dev "$CTRL_B" 1); NS_4K=$(ns_dev "$CTRL_B" 2); NS_PT=$(ns_dev "$CTRL_P" 1)
 VD_PLAIN=$(vd_by_serial PLAINVIRT); VD_RESULTS=$(vd_by_serial LABRESULTS)
 VD_LIOA=$(vd_by_serial LIOBACKA); VD_LIOB=$(vd_by_serial LIOBACKB); VD_LIOC=$(vd_by_serial LIOBACKC)
+CTRL_BENCH=; NS_BENCH=; VD_BENCHS=; VD_BENCHD=
+if [ -n "$LAB_BENCH" ]; then  # run-lab.sh --bench: the benchmark devices
+    CTRL_BENCH=$(ctrl_by_serial OFFLBENCH); NS_BENCH=$(ns_dev "$CTRL_BENCH" 1)
+    VD_BENCHS=$(vd_by_serial LIOBENCHS); VD_BENCHD=$(vd_by_serial LIOBENCHD)
+fi
 
 echo "LAB: NVMe and virtio devices there at $(cut -d' ' -f1 /proc/uptime)s"
 # boot 2 reads what boot 1 left on the results disk (for the renamed-devices check)
@@ -66,13 +73,18 @@ if [ -d $T ] || [ -d /sys/module/target_core_mod ]; then
         mklun $W1 0 $T/core/iblock_0/lioa; mklun $W1 1 $T/core/iblock_0/liob
         mklun $W1 2 $T/core/fileio_0/file0; mklun $W1 3 $T/core/iblock_0/no3pc
         mklun $W2 0 $T/core/iblock_0/lioc
+        if [ -n "$VD_BENCHS" ] && [ -n "$VD_BENCHD" ]; then  # benchmark LUNs 4 and 5 of target 1, 3PC
+            mkbs iblock_0 benchs "$VD_BENCHS" c0de0a05; mkbs iblock_0 benchd "$VD_BENCHD" c0de0a06
+            mklun $W1 4 $T/core/iblock_0/benchs; mklun $W1 5 $T/core/iblock_0/benchd
+        fi
     else   # the other order: SCSI disk names move
         mktarget $W2 naa.50014051ab00f002; mktarget $W1 naa.50014051ab00f001
         mklun $W2 0 $T/core/iblock_0/lioc
         mklun $W1 3 $T/core/iblock_0/no3pc; mklun $W1 2 $T/core/fileio_0/file0
         mklun $W1 1 $T/core/iblock_0/liob; mklun $W1 0 $T/core/iblock_0/lioa
     fi
-    i=0; while [ $i -lt 30 ] && [ "$(ls -d /sys/block/sd* 2>/dev/null | wc -l)" -lt 5 ]; do sleep 0.2; i=$((i+1)); done
+    nsd=5; [ -n "$VD_BENCHS" ] && [ -n "$VD_BENCHD" ] && [ "$LAB_BOOT" = 1 ] && nsd=7
+    i=0; while [ $i -lt 30 ] && [ "$(ls -d /sys/block/sd* 2>/dev/null | wc -l)" -lt $nsd ]; do sleep 0.2; i=$((i+1)); done
 fi
 echo "LAB: LIO LUNs there at $(cut -d' ' -f1 /proc/uptime)s"
 # unit serial of each SCSI disk from VPD page 0x80 as the kernel caches it (4-byte header, then the serial)
@@ -83,6 +95,7 @@ done > /tmp/sd-serials
 sd_by_serial() { awk -v s="$1" '$2 == s {print "/dev/" $1; exit}' /tmp/sd-serials; }
 SD_T1A=$(sd_by_serial c0de0a01); SD_T1B=$(sd_by_serial c0de0a02); SD_T1F=$(sd_by_serial c0de0a03)
 SD_T1N=$(sd_by_serial c0de0a04); SD_T2C=$(sd_by_serial c0de0b01)
+SD_BENCHS=$(sd_by_serial c0de0a05); SD_BENCHD=$(sd_by_serial c0de0a06)
 # tools that resolve devices through udev's /dev/block/MAJ:MIN links (sg_xcopy): there is no udev
 mkdir -p /dev/block /dev/char
 for d in /sys/dev/block/* /sys/dev/char/*; do
@@ -92,11 +105,14 @@ for d in /sys/dev/block/* /sys/dev/char/*; do
 done
 # LUN creation leaves a REPORTED LUNS DATA HAS CHANGED unit attention on every LUN (INQUIRY
 # does not clear it): TEST UNIT READY twice, as udev's scans would on a normal system
-for s in $SD_T1A $SD_T1B $SD_T1F $SD_T1N $SD_T2C; do sg_turs $s >/dev/null 2>&1; sg_turs $s >/dev/null 2>&1; done
+for s in $SD_T1A $SD_T1B $SD_T1F $SD_T1N $SD_T2C $SD_BENCHS $SD_BENCHD; do sg_turs $s >/dev/null 2>&1; sg_turs $s >/dev/null 2>&1; done
 
 {
     for v in LAB_BOOT LAB_KERNEL LAB_QEMU LAB_FIXTURES CTRL_A CTRL_B CTRL_P NS_SMALL NS_LARGE NS_ZONED NS_B1 NS_4K NS_PT \
              VD_PLAIN VD_RESULTS VD_LIOA VD_LIOB VD_LIOC SD_T1A SD_T1B SD_T1F SD_T1N SD_T2C; do
+        eval "echo $v=\$$v"
+    done
+    [ -n "$LAB_BENCH" ] && for v in LAB_BENCH CTRL_BENCH NS_BENCH VD_BENCHS VD_BENCHD SD_BENCHS SD_BENCHD; do
         eval "echo $v=\$$v"
     done
     echo "LIO_T1=$W1"; echo "LIO_T2=$W2"
@@ -114,6 +130,13 @@ for s in /lab/scenarios/*.sh; do
     name=$(basename "$s" .sh)
     boots=$(sed -n 's/^# lab-boots: *//p' "$s" | head -1); boots=${boots:-1}
     case " $boots " in *" $LAB_BOOT "*) ;; *) continue;; esac
+    if grep -q '^# lab-bench: *yes' "$s" && [ -z "$LAB_BENCH" ]; then  # benchmarks: only with run-lab.sh --bench
+        case ",$LAB_ONLY," in *",$name,"*)
+            line="SKIP: $name: a benchmark: runs only with run-lab.sh --bench MIB[,REPS]"; NS=$((NS+1))
+            echo "$line"; echo "$line" >> /run/lab/out/results.txt ;;
+        esac
+        continue
+    fi
     if [ -n "$LAB_ONLY" ]; then case ",$LAB_ONLY," in *",$name,"*) ;; *) continue;; esac; fi
     tmo=$(sed -n 's/^# lab-timeout: *//p' "$s" | head -1); tmo=${tmo:-240}
     st=/run/lab/state/$name; mkdir -p "$st" /run/lab/out/scenarios/$name
