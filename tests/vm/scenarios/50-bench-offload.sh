@@ -12,9 +12,9 @@
 #         offloadcp --require-offload | offloadcp --no-offload | sg_xcopy | dd
 # Before each copy the destination range is zeroed (blkdiscard -z) and checked zero at samples;
 # after it the whole range is read back with O_DIRECT and its md5 compared with the source's,
-# so a copy that did not happen cannot give a figure. Each repetition also times a 1 MiB
-# offloaded copy (tool offloadcp-offload-1MiB): offloadcp's fixed cost per run (device scan,
-# flushes), which does not grow with the size. Writes $ART/bench.tsv, one line a copy:
+# so a copy that did not happen cannot give a figure. Each repetition also times offloadcp on
+# 1 MiB (tools offloadcp-offload-1MiB, offloadcp-fallback-1MiB): its fixed cost per run (device
+# scan, flushes, buffers), which does not grow with the size. Writes $ART/bench.tsv, one line a copy:
 #   case tool rep bytes wall_s user_s sys_s guest_busy_s verified note
 # wall/user/sys: busybox time of the whole command (user+system CPU of the process and the
 # children it waited for); guest_busy: all guest CPUs' non-idle time from /proc/stat over the
@@ -60,7 +60,7 @@ measure() {
             _st=$(copy_done /tmp/bench.out .status); _off=$(copy_done /tmp/bench.out .bytes_offloaded)
             _host=$(copy_done /tmp/bench.out .bytes_host)
             expect_eq "$_case $_tool (rep $_rep): status" "$_st" ok
-            if [ $_tool = offloadcp-fallback ]; then expect_eq "$_case $_tool (rep $_rep): bytes through the host" "$_host" $_len
+            if [ ${_tool#offloadcp-fallback} != $_tool ]; then expect_eq "$_case $_tool (rep $_rep): bytes through the host" "$_host" $_len
             else expect_eq "$_case $_tool (rep $_rep): bytes offloaded" "$_off" $_len; fi
             _note="copy_s=$(copy_done /tmp/bench.out .copy_seconds),job_cpu_s=$(copy_done /tmp/bench.out '.cpu_user_seconds + .cpu_system_seconds'),methods=$(copy_methods /tmp/bench.out)" ;;
         nvme-copy) _note="commands=$NVME_CMDS" ;;
@@ -106,6 +106,8 @@ while [ $rep -le "$REPS" ]; do
         /lab/bin/offloadcp copy $NS $NS --dst-offset $NDOFF --length 1048576 --require-offload --json
     measure nvme offloadcp-offload $rep $MIB $NS $NDOFF "$NSRC_MD5" \
         /lab/bin/offloadcp copy $NS $NS --dst-offset $NDOFF --length $LEN --require-offload --json
+    measure nvme offloadcp-fallback-1MiB $rep 1 $NS $NDOFF "$NSRC1_MD5" \
+        /lab/bin/offloadcp copy $NS $NS --dst-offset $NDOFF --length 1048576 --no-offload --json
     measure nvme offloadcp-fallback $rep $MIB $NS $NDOFF "$NSRC_MD5" \
         /lab/bin/offloadcp copy $NS $NS --dst-offset $NDOFF --length $LEN --no-offload --json
     measure nvme nvme-copy $rep $MIB $NS $NDOFF "$NSRC_MD5" sh /tmp/nvme-copy.sh
@@ -115,6 +117,8 @@ while [ $rep -le "$REPS" ]; do
         /lab/bin/offloadcp copy $SD_BENCHS $SD_BENCHD --length 1048576 --require-offload --json
     measure lio offloadcp-offload $rep $MIB $SD_BENCHD 0 "$LSRC_MD5" \
         /lab/bin/offloadcp copy $SD_BENCHS $SD_BENCHD --length $LEN --require-offload --json
+    measure lio offloadcp-fallback-1MiB $rep 1 $SD_BENCHD 0 "$LSRC1_MD5" \
+        /lab/bin/offloadcp copy $SD_BENCHS $SD_BENCHD --length 1048576 --no-offload --json
     measure lio offloadcp-fallback $rep $MIB $SD_BENCHD 0 "$LSRC_MD5" \
         /lab/bin/offloadcp copy $SD_BENCHS $SD_BENCHD --length $LEN --no-offload --json
     measure lio sg_xcopy $rep $MIB $SD_BENCHD 0 "$LSRC_MD5" \
