@@ -221,9 +221,9 @@ void CloneDialog::replan()
         m_planBar->setExtents(p.length, segments, legend);
         QStringList commands;
         if (!p.nvmeSteps.empty())
-            commands << tr("%n NVMe Copy command(s)", nullptr, static_cast<int>(p.nvmeSteps.size()));
+            commands << countText(qsizetype(p.nvmeSteps.size()), tr("NVMe Copy command"), tr("NVMe Copy commands"));
         if (!p.xcopySteps.empty())
-            commands << tr("%n EXTENDED COPY command(s)", nullptr, static_cast<int>(p.xcopySteps.size()));
+            commands << countText(qsizetype(p.xcopySteps.size()), tr("EXTENDED COPY command"), tr("EXTENDED COPY commands"));
         m_share->setText(tr("%1 of %2 offloaded to the device, %3 copied by the host (%4 extents%5)")
                              .arg(formatShare(p.offloadedShare()), formatBytes(p.length),
                                   formatBytes(p.length - p.offloadedBytes()))
@@ -247,7 +247,8 @@ void CloneDialog::replan()
             m_blocker = tr("Require offload is on, but %1 would be copied by the host (see the reasons).")
                             .arg(formatBytes(p.length - p.offloadedBytes()));
         else if (!m_snapshot->live)
-            m_blocker = tr("This is a captured fixture (%1): you can plan, but not copy.").arg(m_snapshot->origin);
+            m_blocker = tr("This is a captured fixture (%1), not this machine: you can plan, but not copy.")
+                            .arg(fixtureDisplayName(m_snapshot->origin));
     } else {
         m_planBar->clear();
         m_share->setText(tr("No plan yet."));

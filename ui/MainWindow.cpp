@@ -16,9 +16,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
-#include <QDir>
 #include <QFileDialog>
-#include <QFileInfo>
 #include <QHeaderView>
 #include <QKeySequence>
 #include <QLabel>
@@ -31,26 +29,17 @@
 #include <QTreeView>
 
 #include <algorithm>
+#include <functional>
+#include <set>
 
 namespace offload::ui {
-
-namespace {
-
-/// "lab-all" for /path/to/tests/fixtures/lab-all/ (the folder's name is what it is).
-QString fixtureName(const QString& fixture)
-{
-    const QString name = QFileInfo(QDir::cleanPath(fixture)).fileName();
-    return name.isEmpty() ? fixture : name;
-}
-
-} // namespace
 
 MainWindow::MainWindow(const QString& fixture, QWidget* parent)
     : QMainWindow(parent)
     , m_fixture(fixture)
 {
     setWindowTitle(fixture.isEmpty() ? tr("offloadcp — volumes and copy offload")
-                                     : tr("offloadcp — fixture %1").arg(fixtureName(fixture)));
+                                     : tr("offloadcp — fixture %1").arg(fixtureDisplayName(fixture)));
     setWindowIcon(appIcon());
 
     m_model = new TopologyModel(this);
@@ -195,12 +184,24 @@ void MainWindow::updateStatus()
     if (!m_lastError.isEmpty()) {
         m_statusOrigin->setText(tr("Scan failed: %1").arg(m_lastError));
     } else if (snap) {
-        const int devices = static_cast<int>(snap->topology->size());
-        QString text = m_fixture.isEmpty() ? tr("This machine · %n device(s)", nullptr, devices)
-                                           : tr("Fixture: %1 · %n device(s)", nullptr, devices).arg(fixtureName(m_fixture));
+        // Devices shown in the tree (each once, though a volume may sit under two disks);
+        // the tree leaves out empty devices such as unattached loop devices.
+        std::set<qulonglong> shown;
+        std::function<void(const QModelIndex&)> visit = [&](const QModelIndex& parent) {
+            for (int r = 0; r < m_model->rowCount(parent); ++r) {
+                const QModelIndex child = m_model->index(r, 0, parent);
+                shown.insert(child.data(TopologyModel::DeviceIndexRole).toULongLong());
+                visit(child);
+            }
+        };
+        visit({});
+        const auto devices = static_cast<qsizetype>(shown.size());
+        const QString count = countText(devices, tr("device"), tr("devices"));
+        QString text = m_fixture.isEmpty() ? tr("This machine · %1").arg(count)
+                                           : tr("Fixture: %1 · %2").arg(fixtureDisplayName(m_fixture), count);
         if (!m_adminCapabilities.empty())
-            text += tr(" · probed as administrator: %n device(s) with copy capabilities read", nullptr,
-                       static_cast<int>(snap->adminProbed));
+            text += tr(" · probed as administrator: copy capabilities of %1")
+                        .arg(countText(qsizetype(snap->adminProbed), tr("device"), tr("devices")));
         else if (snap->live && OffloadCli::needsElevation())
             text += tr(" · not root: use Probe as administrator to read copy capabilities");
         m_statusOrigin->setText(text);
@@ -210,7 +211,7 @@ void MainWindow::updateStatus()
         QStringList w;
         for (const auto& s : snap->topology->warnings())
             w << QString::fromStdString(s);
-        m_statusWarnings->setText(tr("%n warning(s)", nullptr, static_cast<int>(w.size())));
+        m_statusWarnings->setText(countText(w.size(), tr("warning"), tr("warnings")));
         m_statusWarnings->setToolTip(w.join(QLatin1Char('\n')));
     } else {
         m_statusWarnings->clear();
@@ -385,7 +386,8 @@ QString MainWindow::applyAdministratorReport(const QByteArray& reportJson)
     const int probed = static_cast<int>(merged->adminProbed);
     m_adminCapabilities = std::move(*reported);
     setSnapshot(std::move(merged));
-    statusBar()->showMessage(probed > 0 ? tr("Capabilities of %n device(s) read as administrator", nullptr, probed)
+    statusBar()->showMessage(probed > 0 ? tr("Copy capabilities of %1 read as administrator")
+                                              .arg(countText(probed, tr("device"), tr("devices")))
                                         : tr("Read as administrator: no device here has a copy command to probe"),
                              8000);
     return {};

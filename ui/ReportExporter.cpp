@@ -117,7 +117,8 @@ QJsonDocument ReportExporter::snapshotJson() const
 QString ReportExporter::snapshotText() const
 {
     QStringList lines;
-    lines << QObject::tr("offloadcp capability report — %1").arg(m_snapshot->origin);
+    lines << QObject::tr("offloadcp capability report — %1")
+                 .arg(m_snapshot->live ? m_snapshot->origin : QObject::tr("fixture %1").arg(m_snapshot->origin));
     for (const auto& w : m_snapshot->topology->warnings())
         lines << QObject::tr("warning: %1").arg(q(w));
     lines << QString();

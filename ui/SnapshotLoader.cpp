@@ -29,7 +29,8 @@ Result<std::shared_ptr<const VolumeSnapshot>> SnapshotLoader::scanNow(const QStr
     auto snapshot = scanSystem(options);
     if (!snapshot)
         return std::unexpected(snapshot.error());
-    return VolumeSnapshot::make(std::move(*snapshot), fixture.isEmpty() ? QObject::tr("this machine") : fixture,
+    return VolumeSnapshot::make(std::move(*snapshot),
+                                fixture.isEmpty() ? QObject::tr("this machine") : fixtureDisplayName(fixture),
                                 fixture.isEmpty());
 }
 

@@ -83,7 +83,11 @@ void ThroughputChart::applyPalette()
         axis->setLabelsColor(pal.color(QPalette::Text));
         axis->setTitleBrush(pal.color(QPalette::Text));
         axis->setLinePenColor(pal.color(QPalette::Mid));
-        axis->setGridLineColor(pal.color(QPalette::Midlight));
+        // 40 % of the way from the background to the text: visible in light and dark palettes.
+        const QColor base = pal.color(QPalette::Base), text = pal.color(QPalette::Text);
+        axis->setGridLineColor(QColor::fromRgbF(base.redF() * 0.6f + text.redF() * 0.4f,
+                                                base.greenF() * 0.6f + text.greenF() * 0.4f,
+                                                base.blueF() * 0.6f + text.blueF() * 0.4f));
     }
     setBackgroundBrush(pal.color(QPalette::Window));
 }
@@ -103,6 +107,7 @@ void ThroughputChart::setJob(JobController* job)
         s->clear();
     m_maxY = 1.0;
     m_axisX->setRange(0, 10);
+    m_axisX->applyNiceNumbers(); // ticks at 0, 2, 4, ... rather than 2.5 shown as "3"
     m_axisY->setRange(0, 100);
     m_axisY->setLabelFormat(QStringLiteral("%.0f"));
     if (!job) {

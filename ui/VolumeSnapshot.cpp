@@ -4,6 +4,8 @@
 #include "capability/Verdict.h"
 
 #include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
 
 #include <algorithm>
 
@@ -39,6 +41,17 @@ QString mechanismText(CopyMechanism mechanism)
     case CopyMechanism::None: return QStringLiteral("none");
     }
     return {};
+}
+
+QString fixtureDisplayName(const QString& fixtureDir)
+{
+    const QString name = QFileInfo(QDir::cleanPath(fixtureDir)).fileName();
+    return name.isEmpty() ? fixtureDir : name;
+}
+
+QString countText(qsizetype count, const QString& singular, const QString& plural)
+{
+    return QStringLiteral("%1 %2").arg(count).arg(count == 1 ? singular : plural);
 }
 
 QString deviceTypeText(const BlockDevice& device)

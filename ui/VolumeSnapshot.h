@@ -47,7 +47,7 @@ struct VolumeSnapshot {
     std::shared_ptr<const Topology> topology;
     CapabilitySet capabilities;
     std::vector<VolumeAssessment> assessments;
-    QString origin;           ///< "this machine" or the fixture directory
+    QString origin;           ///< "this machine" or the fixture's name ("lab-all", fixtureDisplayName)
     bool live = false;        ///< true when it describes this machine (copies possible)
     std::size_t adminProbed = 0; ///< devices whose capabilities came from "Probe as administrator"
 
@@ -65,5 +65,9 @@ struct VolumeSnapshot {
 /// Kind text for the tree's Type column: "NVMe namespace", "dm-linear", "partition 2", ...
 QString deviceTypeText(const BlockDevice& device);
 QString mechanismText(CopyMechanism mechanism);
+/// A fixture directory's name as shown to users: "lab-all" for /path/to/fixtures/lab-all/.
+QString fixtureDisplayName(const QString& fixtureDir);
+/// "1 device", "39 devices" (and the same for other nouns with a plain -s plural).
+QString countText(qsizetype count, const QString& singular, const QString& plural);
 
 } // namespace offload::ui
