@@ -131,7 +131,8 @@ void JobsPanel::selectJob(JobController* job)
 void JobsPanel::updateDetails()
 {
     JobController* j = currentJob();
-    m_cancel->setEnabled(j && j->state() == JobController::State::Running);
+    // Once asked, the job is stopping (a copy run through pkexec answers with its final record).
+    m_cancel->setEnabled(j && j->state() == JobController::State::Running && !j->cancelRequested());
     if (!j) {
         m_details->setText(m_model->rowCount() ? tr("Select a job to see its details.")
                                                : tr("No copy jobs yet. Use Clone… to start one."));

@@ -32,6 +32,15 @@ done
 [ -x "$POLKITD" ] || skip "no $POLKITD (apt-get install polkitd)"
 [ -u "$(command -v pkexec)" ] || skip "pkexec is not setuid root here"
 [ -d "$RULES" ] && [ -d "$ACTIONS" ] || skip "no polkit configuration directories"
+# Leftovers of a run that was killed before its cleanup (its pid is gone): remove them.
+for f in "$ACTIONS"/org.offloadcp.test-*.policy "$RULES"/00-offloadcp-test-*.rules; do
+    [ -e "$f" ] || continue
+    pid=${f##*-}; pid=${pid%%.*}
+    kill -0 "$pid" 2>/dev/null || rm -f "$f"
+done
+getent passwd | cut -d: -f1 | grep -E '^offloadcp-pk[0-9]+$' | while read -r u; do
+    kill -0 "${u#offloadcp-pk}" 2>/dev/null || userdel "$u" 2>/dev/null
+done
 for f in "$ACTIONS"/*.policy; do
     grep -q "id=\"$ACTION\"" "$f" 2>/dev/null && skip "$f already defines $ACTION; this test will not shadow an installed policy"
 done
@@ -132,6 +141,14 @@ pkaction --action-id "$ACTION" -v 2>/dev/null | grep -q "exec.path -> $WORK/offl
     { echo "FAIL: polkitd did not load the policy copy"; exit 1; }
 wait_authorized yes || { echo "FAIL: the rule did not authorize $TEST_USER"; exit 1; }
 pass "polkit knows $ACTION (exec.path $WORK/offloadcp) and authorizes $TEST_USER"
+# pkexec itself must work here: setuid is void under no_new_privs or on a nosuid mount.
+preflight=$(cd "$WORK" && env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin runuser -u "$TEST_USER" -- \
+    pkexec "$WORK/offloadcp" --version 2>&1)
+case $preflight in
+    offloadcp*) pass "pkexec runs the pinned binary for $TEST_USER ($preflight)" ;;
+    *setuid*) skip "pkexec cannot run here: $preflight" ;;
+    *) echo "FAIL: pkexec as $TEST_USER: $preflight"; exit 1 ;;
+esac
 
 echo "== setup: ${SIZE_MIB} MiB source and destination loop devices"
 MiB=$((1024 * 1024))

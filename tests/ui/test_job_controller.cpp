@@ -172,6 +172,10 @@ private slots:
         QCOMPARE(model.index(0, JobsModel::StateColumn).data().toString(), QStringLiteral("copying"));
         QTest::qWait(50);
         owned->cancel();
+        // Until the job's final result arrives (queued), it says it is stopping.
+        QCOMPARE(owned->state(), JobController::State::Running);
+        QVERIFY(owned->cancelRequested());
+        QCOMPARE(model.index(0, JobsModel::StateColumn).data().toString(), QStringLiteral("cancelling…"));
         QVERIFY(waitFinished(*owned, 60000));
         QCOMPARE(owned->state(), JobController::State::Cancelled);
         QCOMPARE(model.runningCount(), 0);
