@@ -185,6 +185,11 @@ check "JobController via pkexec: started, progress, done parsed from the CLI's J
 check "the data arrived (cmp of the devices)" cmp -s "$SRC" "$DST"
 check "the app saw every byte done" [ "$(cat "$RESULT")" = "$BYTES" ]
 
+zero_dst
+run_driver clonesFromTheMainWindow; rc=$?
+check "the main window's clone (dialog -> startJob -> pkexec, by stable ids) succeeds (QtTest exit $rc)" [ "$rc" = 0 ]
+check "the main window's clone arrived (cmp)" cmp -s "$SRC" "$DST"
+
 echo "== 2. Probe as administrator: pkexec offloadcp report --json, merged into the tree"
 run_driver probesAsAdministrator; rc=$?
 check "the app's privileged report ran and was merged (QtTest exit $rc)" [ "$rc" = 0 ]

@@ -5,6 +5,7 @@
 // loop devices, the policy and the rule, runs one function at a time and checks the
 // devices afterwards. Run on its own (no OFFLOADCP_PKEXEC_SRC), every function skips.
 #ifndef Q_MOC_RUN // moc 6.4 cannot parse the C++23 library headers
+#include "CloneDialog.h"
 #include "JobController.h"
 #include "JobsModel.h"
 #include "MainWindow.h"
@@ -174,6 +175,34 @@ private slots:
         model.addJob(job.release());
         QCOMPARE(model.index(0, JobsModel::StateColumn).data().toString(), QStringLiteral("cancelled"));
         writeResult(*m_route, QByteArray::number(qulonglong(done)));
+    }
+
+    void clonesFromTheMainWindow()
+    {
+        // The whole app path: the clone dialog on the live (unprivileged) snapshot, then
+        // MainWindow::startJob, which picks pkexec and passes the devices' stable ids.
+        MainWindow window;
+        QSignalSpy loaded(&window, &MainWindow::snapshotLoaded);
+        QVERIFY(loaded.count() > 0 || loaded.wait(60000));
+        const auto snap = window.snapshot();
+        QVERIFY(snap->live);
+        const BlockDevice* src = snap->topology->find(m_route->source.toStdString());
+        const BlockDevice* dst = snap->topology->find(m_route->destination.toStdString());
+        QVERIFY(src && dst);
+        QVERIFY(window.selectDevice(m_route->source));
+        std::unique_ptr<CloneDialog> dialog(window.createCloneDialog());
+        QVERIFY(dialog);
+        dialog->setSource(src->index);
+        dialog->setDestination(dst->index);
+        QVERIFY2(dialog->plan().has_value(), qPrintable(dialog->blocker()));
+        QVERIFY2(dialog->blocker().isEmpty(), qPrintable(dialog->blocker()));
+        JobController* job = window.startJob(*dialog);
+        QVERIFY(job);
+        QSignalSpy finished(job, &JobController::finished);
+        QVERIFY(job->state() != JobController::State::Running || finished.wait(120000));
+        QVERIFY2(job->state() == JobController::State::Succeeded, qPrintable(job->failureText()));
+        QCOMPARE(job->result()->doneBytes, m_route->length);
+        writeResult(*m_route, QByteArray::number(qulonglong(job->result()->doneBytes)));
     }
 
     void probesAsAdministrator()
