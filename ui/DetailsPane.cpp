@@ -296,7 +296,7 @@ void DetailsPane::showDevice(std::optional<std::size_t> device)
         const DeviceCapability& cap = m_snapshot->capabilities.at(leaf);
         const QString prefix = leaf == *device ? QString() : q(m_snapshot->device(leaf).name) + QStringLiteral(" ");
         addRow(m_limits, prefix + tr("Mechanism"),
-               cap.status == ProbeStatus::NeedsRoot ? tr("unknown: needs root") : mechanismText(cap.mechanism));
+               cap.status == ProbeStatus::NeedsRoot ? tr("unknown: needs root") : mechanismLabel(cap.mechanism));
         if (cap.nvme) {
             const auto& n = *cap.nvme;
             QStringList formats;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "VolumeSnapshot.h"
 
+#include "capability/LeafCopyChoice.h"
 #include "capability/Verdict.h"
 
 #include <QCoreApplication>
@@ -33,7 +34,7 @@ QString badgeIconName(Badge badge)
     return {};
 }
 
-QString mechanismText(CopyMechanism mechanism)
+QString mechanismLabel(CopyMechanism mechanism)
 {
     switch (mechanism) {
     case CopyMechanism::NvmeCopy: return QStringLiteral("NVMe Copy");
@@ -95,30 +96,16 @@ AssessedPiece assessPiece(const Topology& topology, const CapabilitySet& caps, c
     const BlockDevice& dev = topology.at(piece.device);
     switch (piece.kind) {
     case PieceKind::Leaf: {
-        if (piece.device >= caps.devices.size()) {
-            out.ability = PieceAbility::Unknown;
-            out.reason = QStringLiteral("%1: not probed").arg(QString::fromStdString(dev.name));
-            break;
-        }
-        const DeviceCapability& cap = caps.at(piece.device);
-        out.mechanism = cap.mechanism;
-        if (cap.mechanism != CopyMechanism::None) {
-            out.ability = PieceAbility::Offload;
-            out.reason = QStringLiteral("%1: %2").arg(QString::fromStdString(dev.name), mechanismText(cap.mechanism));
-        } else if (cap.status == ProbeStatus::NeedsRoot) {
-            out.ability = PieceAbility::Unknown;
-            out.reason = QStringLiteral("%1: unknown: needs root").arg(QString::fromStdString(dev.name));
-        } else if (cap.status == ProbeStatus::Failed) {
-            out.ability = PieceAbility::Unknown;
-            out.reason = QStringLiteral("%1: unknown: probe failed%2")
-                             .arg(QString::fromStdString(dev.name),
-                                  cap.reason.empty() ? QString() : QStringLiteral(" (%1)").arg(QString::fromStdString(cap.reason)));
-        } else {
-            out.ability = PieceAbility::HostOnly;
-            out.reason = QStringLiteral("%1: %2").arg(QString::fromStdString(dev.name),
-                                                      cap.reason.empty() ? QStringLiteral("no copy command")
-                                                                         : QString::fromStdString(cap.reason));
-        }
+        // The same decision the badge, `report` and the planner use: can this leaf copy
+        // within itself (a zoned namespace, for one, cannot be a destination).
+        LeafExtentPair within;
+        within.srcLeaf = within.dstLeaf = piece.device;
+        const LeafCopyChoice choice = chooseLeafCopy(topology, caps, within);
+        out.mechanism = choice.mechanism;
+        out.ability = choice.outcome == LeafCopyChoice::Outcome::Offload    ? PieceAbility::Offload
+                      : choice.outcome == LeafCopyChoice::Outcome::Unknown ? PieceAbility::Unknown
+                                                                            : PieceAbility::HostOnly;
+        out.reason = QString::fromStdString(choice.reason);
         break;
     }
     case PieceKind::Opaque:
@@ -157,7 +144,7 @@ VolumeAssessment assess(const Topology& topology, const CapabilitySet& caps, std
         addReason(a.reasons, QString::fromStdString(w));
     QStringList mechanisms;
     for (CopyMechanism m : verdict.mechanisms)
-        mechanisms << mechanismText(m);
+        mechanisms << mechanismLabel(m);
     if (!mechanisms.isEmpty())
         a.mechanism = mechanisms.join(QStringLiteral(", "));
     else if (verdict.verdict == Verdict::Unknown) {

@@ -64,7 +64,7 @@ struct VolumeSnapshot {
 
 /// Kind text for the tree's Type column: "NVMe namespace", "dm-linear", "partition 2", ...
 QString deviceTypeText(const BlockDevice& device);
-QString mechanismText(CopyMechanism mechanism);
+QString mechanismLabel(CopyMechanism mechanism);
 /// A fixture directory's name as shown to users: "lab-all" for /path/to/fixtures/lab-all/.
 QString fixtureDisplayName(const QString& fixtureDir);
 /// "1 device", "39 devices" (and the same for other nouns with a plain -s plural).

@@ -232,6 +232,19 @@ private slots:
         QCOMPARE(pane.extentBar()->segments().size(), 2);
         QVERIFY(pane.extentBar()->segments()[0].label.startsWith(QStringLiteral("seg 1 → nvme")));
         QVERIFY(pane.extentBar()->segments()[1].label.startsWith(QStringLiteral("seg 2 → sd")));
+
+        // A host-managed zoned namespace is never a copy destination: the badge and the
+        // extent bar say so alike, although its controller has NVMe Copy.
+        const BlockDevice* zoned = nullptr;
+        for (const auto& dev : (*snap)->topology->devices())
+            if (dev.zoned == "host-managed" && dev.nvme)
+                zoned = &dev;
+        QVERIFY(zoned);
+        QCOMPARE(badge(zoned->name.c_str()), Badge::HostOnly);
+        pane.showDevice(zoned->index);
+        QCOMPARE(pane.extentBar()->segments().size(), 1);
+        QCOMPARE(pane.extentBar()->segments()[0].color, ExtentBar::hostColor());
+        QVERIFY(pane.reasonsLabel()->text().contains(QStringLiteral("zoned")));
     }
 };
 

@@ -34,5 +34,10 @@ check "the chunks on NS_SMALL used NVMe Copy (>= 512 KiB: $nv)" [ "${nv:-0}" -ge
 if [ "$LAB_KERNEL" = 6.12 ]; then
     expect_eq "kernel 6.12 (no cross-namespace copy): the other chunks read/write" "$rw" 524288
     check "their reason names the namespaces" sh -c "jq -s -r 'map(select(.event == \"start\")) | last | .extents[] | select(.method == \"read-write\") | .reason' /tmp/c42c.json | grep -qi namespace"
+else
+    # Linux 6.1 lets user space enable Host Behavior Support CDFE: the chunks that cross
+    # namespaces go by NVMe Copy format 2 too.
+    expect_eq "kernel $LAB_KERNEL (cross-namespace copy enabled): every chunk by NVMe Copy" "$nv" 1048576
+    check "a cross-namespace (format 2) extent was planned" sh -c "jq -s -r 'map(select(.event == \"start\")) | last | .extents[] | select(.method == \"nvme-copy\") | .reason' /tmp/c42c.json | grep -qi 'cross-namespace'"
 fi
 expect_eq "striped -> linear: O_DIRECT read of the destination" "$(md5 $DST 0 2048)" "$data"
