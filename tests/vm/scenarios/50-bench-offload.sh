@@ -60,8 +60,10 @@ measure() {
             _st=$(copy_done /tmp/bench.out .status); _off=$(copy_done /tmp/bench.out .bytes_offloaded)
             _host=$(copy_done /tmp/bench.out .bytes_host)
             expect_eq "$_case $_tool (rep $_rep): status" "$_st" ok
-            if [ ${_tool#offloadcp-fallback} != $_tool ]; then expect_eq "$_case $_tool (rep $_rep): bytes through the host" "$_host" $_len
-            else expect_eq "$_case $_tool (rep $_rep): bytes offloaded" "$_off" $_len; fi
+            case $_tool in
+                offloadcp-fallback*) expect_eq "$_case $_tool (rep $_rep): bytes through the host" "$_host" $_len ;;
+                *) expect_eq "$_case $_tool (rep $_rep): bytes offloaded" "$_off" $_len ;;
+            esac
             _note="copy_s=$(copy_done /tmp/bench.out .copy_seconds),job_cpu_s=$(copy_done /tmp/bench.out '.cpu_user_seconds + .cpu_system_seconds'),methods=$(copy_methods /tmp/bench.out)" ;;
         nvme-copy) _note="commands=$NVME_CMDS" ;;
         sg_xcopy) _note="commands=$(sed -n 's/^sg_xcopy: [0-9]* blocks, \([0-9]*\) command.*/\1/p' /tmp/bench.err)" ;;
