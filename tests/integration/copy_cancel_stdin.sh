@@ -6,6 +6,8 @@
 # got, and nothing beyond that written. Other lines are ignored; without the flag stdin is
 # not read at all. Needs root and loop devices; exits 77 (skip) otherwise.
 #   OFFLOADCP=path/to/offloadcp  (set by ctest)   CANCEL_STDIN_MIB=1024
+. "$(dirname "$0")/lib/common.sh"
+
 set -uo pipefail
 trap "" PIPE # a write to a copy that already ended must not kill the test
 
@@ -17,16 +19,10 @@ command -v losetup >/dev/null && command -v jq >/dev/null || { echo "SKIP: needs
 
 WORK=$(mktemp -d "${OFFLOADCP_TEST_DIR:-/var/tmp}/offloadcp-cancel-stdin.XXXXXX")
 cleanup() {
-    losetup -l -n -O NAME,BACK-FILE | awk -v w="$WORK/" 'index($2, w) == 1 {print $1}' |
-        while read -r l; do losetup -d "$l"; done
+    detach_loops_under "$WORK"
     rm -rf "$WORK"
 }
 trap cleanup EXIT
-
-fails=0
-pass() { echo "PASS: $*"; }
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-check() { local what=$1; shift; if "$@"; then pass "$what"; else fail "$what"; fi; }
 
 MiB=$((1024 * 1024))
 BYTES=$((SIZE_MIB * MiB))

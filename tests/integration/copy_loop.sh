@@ -6,6 +6,8 @@
 # --require-offload), Ctrl-C, and regular files on ext4 (copy_file_range) and XFS
 # (reflink) images. Needs root and loop devices; exits 77 (skip) otherwise.
 #   OFFLOADCP=path/to/offloadcp  (set by ctest)   COPY_LOOP_MIB=1024 (size of the big copy)
+. "$(dirname "$0")/lib/common.sh"
+
 set -uo pipefail
 
 OFFLOADCP=${OFFLOADCP:-offloadcp}
@@ -20,17 +22,10 @@ WORK=$(mktemp -d "${OFFLOADCP_TEST_DIR:-/var/tmp}/offloadcp-copy-loop.XXXXXX")
 MOUNTS=()
 cleanup() {
     for m in "${MOUNTS[@]}"; do umount "$m" 2>/dev/null; done
-    # Every loop device on a file of ours (newloop runs in a subshell, so no list is kept).
-    losetup -l -n -O NAME,BACK-FILE | awk -v w="$WORK/" 'index($2, w) == 1 {print $1}' |
-        while read -r l; do losetup -d "$l"; done
+    detach_loops_under "$WORK"
     rm -rf "$WORK"
 }
 trap cleanup EXIT
-
-fails=0
-pass() { echo "PASS: $*"; }
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-check() { local what=$1; shift; if "$@"; then pass "$what"; else fail "$what"; fi; }
 
 newloop() { # file -> loop device with direct I/O
     local dev

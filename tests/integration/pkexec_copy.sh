@@ -10,6 +10,8 @@
 # started; removes the user, the policy copy, the rule and the loop devices on exit.
 # Needs root, pkexec, polkitd, loop devices; exits 77 (skip) with the reason otherwise.
 #   OFFLOADCP, OFFLOADCP_BUILD_DIR (set by ctest)   PKEXEC_COPY_MIB=1024
+. "$(dirname "$0")/lib/common.sh"
+
 set -uo pipefail
 
 OFFLOADCP=${OFFLOADCP:-}
@@ -62,16 +64,10 @@ cleanup() {
         rm -f /run/dbus/pid /run/dbus/system_bus_socket
     fi
     [ -n "$USER_MADE" ] && userdel "$TEST_USER" 2>/dev/null
-    losetup -l -n -O NAME,BACK-FILE | awk -v w="$WORK/" 'index($2, w) == 1 {print $1}' |
-        while read -r l; do losetup -d "$l"; done
+    detach_loops_under "$WORK"
     rm -rf "$WORK"
 }
 trap cleanup EXIT
-
-fails=0
-pass() { echo "PASS: $*"; }
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-check() { local what=$1; shift; if "$@"; then pass "$what"; else fail "$what"; fi; }
 
 bus() { dbus-send --system --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus "$@" 2>/dev/null; }
 has_polkit() { bus org.freedesktop.DBus.NameHasOwner string:org.freedesktop.PolicyKit1 | grep -q "boolean true"; }
