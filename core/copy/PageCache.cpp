@@ -50,10 +50,10 @@ std::vector<std::string> flushStack(const Topology& topology, std::size_t device
             warnings.push_back(dev.devPath() + ": cannot open to flush its cache: " + fd.error().message());
             continue;
         }
+        // Write back only: the clean pages stay. The source is never written, so its cache
+        // stays true, and an admin's warm cache of a volume survives cloning it.
         if (::fsync(fd->get()) != 0)
             warnings.push_back(dev.devPath() + ": fsync failed: " + errnoText(errno));
-        if (::ioctl(fd->get(), BLKFLSBUF, 0) != 0)
-            warnings.push_back(dev.devPath() + ": BLKFLSBUF failed: " + errnoText(errno));
     }
     return warnings;
 }

@@ -11,9 +11,10 @@ namespace offload {
 /// Passthrough copies bypass the page cache, so the engine keeps the caches honest itself.
 
 /// Writes back every dirty page of `device` and of every layer below it (top down:
-/// open read-only, fsync, BLKFLSBUF). Call before an offloaded copy on the source stack,
-/// and on the destination stack (so stale dirty pages cannot land on the new data
-/// later). Returns one warning per layer that could not be flushed; blocking.
+/// open read-only, fsync); clean cached pages are kept. Call before an offloaded copy on
+/// the source stack, and on the destination stack (so stale dirty pages cannot land on the
+/// new data later; dropStackCache clears its clean ones after the copy). Returns one
+/// warning per layer that could not be flushed; blocking.
 std::vector<std::string> flushStack(const Topology& topology, std::size_t device);
 
 /// Drops the cached pages of `device` and every layer below it (BLKFLSBUF, and
