@@ -167,6 +167,44 @@ StepOutcome copyRanges(const Volumes& v, const NvmeCopyStep& step, std::size_t c
     return out;
 }
 
+/// Namespaces 1 and 2 (dev_t 259:1, 259:2) of one NVMe controller with Copy: `ocfs` copy
+/// formats, `mssrl` blocks per range, MCL 65536, 8 ranges; `subsysnqn` may be empty.
+std::pair<std::shared_ptr<Topology>, CapabilitySet> twoNamespaceController(uint64_t size, uint16_t ocfs,
+                                                                           uint32_t mssrl,
+                                                                           const std::string& subsysnqn)
+{
+    std::vector<BlockDevice> devices;
+    for (uint32_t nsid : {1u, 2u}) {
+        BlockDevice dev = makeDevice("nvme0n" + std::to_string(nsid), DeviceKind::NvmeNamespace, size * 4);
+        dev.devnum = DevNum{259, nsid};
+        NvmeNamespaceInfo info;
+        info.nsid = nsid;
+        info.serial = "S1";
+        info.controller = "nvme0";
+        info.subsysnqn = subsysnqn;
+        dev.nvme = info;
+        devices.push_back(dev);
+    }
+    CapabilitySet caps;
+    for (std::size_t i = 0; i < 2; ++i) {
+        DeviceCapability c;
+        c.device = i;
+        c.mechanism = CopyMechanism::NvmeCopy;
+        c.status = ProbeStatus::Ok;
+        NvmeCopyCaps n;
+        n.copy = true;
+        n.ocfs = ocfs;
+        n.mssrl = mssrl;
+        n.mcl = 65536;
+        n.msrc = 7;
+        n.lbaBytes = 512;
+        n.subsysnqn = subsysnqn;
+        c.nvme = n;
+        caps.devices.push_back(c);
+    }
+    return {std::make_shared<Topology>(std::move(devices)), std::move(caps)};
+}
+
 } // namespace
 
 class TestCopyJob : public QObject {
@@ -485,34 +523,7 @@ void TestCopyJob::realBackendPartialCompletionFallsBackFromDw0()
     // means range 0 was copied by the device; ranges 1 and 2 go by read/write.
     const uint64_t size = 6 * kMiB;
     Volumes v(size);
-    std::vector<BlockDevice> devices;
-    for (uint32_t nsid : {1u, 2u}) {
-        BlockDevice dev = makeDevice("nvme0n" + std::to_string(nsid), DeviceKind::NvmeNamespace, size * 4);
-        dev.devnum = DevNum{259, nsid};
-        NvmeNamespaceInfo info;
-        info.nsid = nsid;
-        info.serial = "S1";
-        info.controller = "nvme0";
-        dev.nvme = info;
-        devices.push_back(dev);
-    }
-    auto topology = std::make_shared<Topology>(std::move(devices));
-    CapabilitySet caps;
-    for (std::size_t i = 0; i < 2; ++i) {
-        DeviceCapability c;
-        c.device = i;
-        c.mechanism = CopyMechanism::NvmeCopy;
-        c.status = ProbeStatus::Ok;
-        NvmeCopyCaps n;
-        n.copy = true;
-        n.ocfs = 0x3;
-        n.mssrl = 4096;
-        n.mcl = 65536;
-        n.msrc = 7;
-        n.lbaBytes = 512;
-        c.nvme = n;
-        caps.devices.push_back(c);
-    }
+    auto [topology, caps] = twoNamespaceController(size, 0x3, 4096, "");
     // Same namespace pair as the fake device: copy within nvme0n2's "namespace" is what
     // the plan says; the volumes are files, so only the accounting is checked for range 0.
     CopyPlan plan = basePlan(size);
@@ -564,36 +575,7 @@ void TestCopyJob::crossNamespaceRefusedByTheKernelFallsBack()
     // with the reason, and no Copy command is sent.
     const uint64_t size = 4 * kMiB;
     Volumes v(size);
-    std::vector<BlockDevice> devices;
-    for (uint32_t nsid : {1u, 2u}) {
-        BlockDevice dev = makeDevice("nvme0n" + std::to_string(nsid), DeviceKind::NvmeNamespace, size * 4);
-        dev.devnum = DevNum{259, nsid};
-        NvmeNamespaceInfo info;
-        info.nsid = nsid;
-        info.serial = "S1";
-        info.controller = "nvme0";
-        info.subsysnqn = "nqn.test:a";
-        dev.nvme = info;
-        devices.push_back(dev);
-    }
-    auto topology = std::make_shared<Topology>(std::move(devices));
-    CapabilitySet caps;
-    for (std::size_t i = 0; i < 2; ++i) {
-        DeviceCapability c;
-        c.device = i;
-        c.mechanism = CopyMechanism::NvmeCopy;
-        c.status = ProbeStatus::Ok;
-        NvmeCopyCaps n;
-        n.copy = true;
-        n.ocfs = 0xf;
-        n.mssrl = 65536;
-        n.mcl = 65536;
-        n.msrc = 7;
-        n.lbaBytes = 512;
-        n.subsysnqn = "nqn.test:a";
-        c.nvme = n;
-        caps.devices.push_back(c);
-    }
+    auto [topology, caps] = twoNamespaceController(size, 0xf, 65536, "nqn.test:a");
     CopyPlan plan = basePlan(size);
     plan.extents.push_back({0, 0, size, CopyMethod::NvmeCopy, "cross-namespace", 0, 1, 0, 0});
     NvmeCopyStep step;
