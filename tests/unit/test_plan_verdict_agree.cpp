@@ -61,6 +61,17 @@ QString where(const Topology& topology, const QString& fixture, const HostCopySu
            + "): " + str(topology.at(src).name) + " -> " + str(topology.at(dst).name);
 }
 
+/// The fixture's snapshot with the host policy of `kernel` ("=": the fixture's own).
+Result<SystemSnapshot> scanFixture(const QString& fixture, const QString& kernel)
+{
+    ScanOptions options;
+    options.fixture = fixture.toStdString();
+    auto snapshot = scanSystem(options);
+    if (snapshot && kernel != QStringLiteral("="))
+        snapshot->capabilities.host = hostCopySupportFor(kernel.toStdString());
+    return snapshot;
+}
+
 } // namespace
 
 class TestPlanVerdictAgree : public QObject {
@@ -83,14 +94,10 @@ private slots:
     {
         QFETCH(QString, fixture);
         QFETCH(QString, kernel);
-        ScanOptions options;
-        options.fixture = fixture.toStdString();
-        auto snapshot = scanSystem(options);
+        auto snapshot = scanFixture(fixture, kernel);
         QVERIFY2(snapshot, snapshot ? "" : snapshot.error().message().c_str());
         const Topology& topology = *snapshot->topology;
-        CapabilitySet& caps = snapshot->capabilities;
-        if (kernel != "=")
-            caps.host = hostCopySupportFor(kernel.toStdString());
+        const CapabilitySet& caps = snapshot->capabilities;
 
         std::set<std::pair<std::size_t, std::size_t>> judged;
         for (std::size_t device = 0; device < topology.size(); ++device) {
@@ -144,14 +151,10 @@ private slots:
     {
         QFETCH(QString, fixture);
         QFETCH(QString, kernel);
-        ScanOptions options;
-        options.fixture = fixture.toStdString();
-        auto snapshot = scanSystem(options);
+        auto snapshot = scanFixture(fixture, kernel);
         QVERIFY2(snapshot, snapshot ? "" : snapshot.error().message().c_str());
         const Topology& topology = *snapshot->topology;
-        CapabilitySet& caps = snapshot->capabilities;
-        if (kernel != "=")
-            caps.host = hostCopySupportFor(kernel.toStdString());
+        const CapabilitySet& caps = snapshot->capabilities;
 
         std::size_t compared = 0;
         std::size_t offloading = 0;
