@@ -355,7 +355,10 @@ int runCopy(const CopyCommandOptions& o, const GlobalOptions& global)
     if (sizes[3] < 4096 || sizes[3] > (256u << 20) || sizes[3] % 4096 != 0)
         return out.fail(Error::invalid("--io-size must be a multiple of 4 KiB between 4K and 256M"), ExitUsage);
 
-    auto snapshot = scanSystem({});
+    // Probe only the two stacks of this copy: no commands to the machine's other devices.
+    ScanOptions scanOptions;
+    scanOptions.probeOnly = [&](const Topology& t) { return endpointDevices(t, o.source, o.destination); };
+    auto snapshot = scanSystem(scanOptions);
     if (!snapshot)
         return out.fail(snapshot.error(), exitCodeFor(snapshot.error()));
     std::shared_ptr<const Topology> topology = snapshot->topology;

@@ -325,6 +325,7 @@ int runPlan(const GlobalOptions& global, const PlanOptions& options)
 
     ScanOptions scanOptions;
     scanOptions.fixture = global.fixture;
+    scanOptions.probeOnly = [&](const Topology& t) { return endpointDevices(t, options.source, options.destination); };
     auto snapshot = scanSystem(scanOptions);
     if (!snapshot) {
         printError("plan: " + snapshot.error().message());

@@ -27,6 +27,7 @@ const char* toString(ProbeStatus status)
     case ProbeStatus::NeedsRoot: return "needs-root";
     case ProbeStatus::Failed: return "failed";
     case ProbeStatus::NotApplicable: return "not-applicable";
+    case ProbeStatus::Skipped: return "skipped";
     }
     return "unknown";
 }

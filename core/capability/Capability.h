@@ -22,6 +22,7 @@ enum class ProbeStatus {
     NeedsRoot,      ///< not probed: opening the device needs root ("unknown: needs root")
     Failed,         ///< the probe was sent and failed; reason says how
     NotApplicable,  ///< this kind of device has nothing to probe (dm, partition, loop, other)
+    Skipped,        ///< not probed: the command does not use this device (ScanOptions::probeOnly)
 };
 const char* toString(ProbeStatus status);
 
@@ -103,8 +104,10 @@ class NvmeTransport;
 class ScsiTransport;
 
 /// Probes every leaf of `topology` (NVMe namespaces through `nvme`, SCSI disks through
-/// `scsi`); everything else gets its reason. Never fails as a whole: a failed probe is
-/// recorded per device. Thread-compatible; blocking.
-CapabilitySet probeCapabilities(const Topology& topology, NvmeTransport& nvme, ScsiTransport& scsi);
+/// `scsi`); everything else gets its reason. With `only`, just the leaves under those
+/// devices are probed and the other leaves are ProbeStatus::Skipped. Never fails as a
+/// whole: a failed probe is recorded per device. Thread-compatible; blocking.
+CapabilitySet probeCapabilities(const Topology& topology, NvmeTransport& nvme, ScsiTransport& scsi,
+                                const std::optional<std::vector<std::size_t>>& only = std::nullopt);
 
 } // namespace offload

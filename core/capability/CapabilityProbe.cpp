@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// probeCapabilities: asks every leaf NVMe namespace and SCSI LUN what copy offload it
-// offers, and gives every other device the reason it has none.
+// probeCapabilities: asks every leaf NVMe namespace and SCSI LUN (or only those a command
+// uses) what copy offload it offers, and gives every other device the reason it has none.
 #include "capability/Capability.h"
 #include "transport/NvmeTransport.h"
 #include "transport/ScsiTransport.h"
@@ -140,8 +140,18 @@ void probeScsi(const BlockDevice& dev, ScsiTransport& transport, DeviceCapabilit
 
 } // namespace
 
-CapabilitySet probeCapabilities(const Topology& topology, NvmeTransport& nvme, ScsiTransport& scsi)
+CapabilitySet probeCapabilities(const Topology& topology, NvmeTransport& nvme, ScsiTransport& scsi,
+                                const std::optional<std::vector<std::size_t>>& only)
 {
+    std::vector<bool> wanted(topology.size(), !only);
+    if (only)
+        for (std::size_t device : *only)
+            for (std::size_t leaf : topology.leavesOf(device))
+                wanted[leaf] = true;
+    auto skip = [](DeviceCapability& cap) {
+        cap.status = ProbeStatus::Skipped;
+        cap.reason = "unknown: not probed (this command does not use the device)";
+    };
     CapabilitySet set;
     set.devices.reserve(topology.size());
     for (const BlockDevice& dev : topology.devices()) {
@@ -151,10 +161,16 @@ CapabilitySet probeCapabilities(const Topology& topology, NvmeTransport& nvme, S
         cap.status = ProbeStatus::NotApplicable;
         switch (dev.kind) {
         case DeviceKind::NvmeNamespace:
-            probeNvme(dev, nvme, cap);
+            if (wanted[dev.index])
+                probeNvme(dev, nvme, cap);
+            else
+                skip(cap);
             break;
         case DeviceKind::ScsiDisk:
-            probeScsi(dev, scsi, cap);
+            if (wanted[dev.index])
+                probeScsi(dev, scsi, cap);
+            else
+                skip(cap);
             break;
         case DeviceKind::Partition:
             cap.reason = "partition: a copy maps to the disk below at a fixed offset";

@@ -278,6 +278,8 @@ std::string unprobedReason(const DeviceCapability* capability)
             return capability->reason;
         return "unknown: probe failed: "
                + (capability->reason.empty() ? std::string("no reason given") : capability->reason);
+    case ProbeStatus::Skipped:
+        return capability->reason.empty() ? std::string("unknown: not probed") : capability->reason;
     case ProbeStatus::Ok:
     case ProbeStatus::NotApplicable: break;
     }

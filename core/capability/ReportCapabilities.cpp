@@ -32,7 +32,8 @@ std::string text(const nlohmann::json& object, const char* key)
 
 std::optional<ProbeStatus> probeStatusFrom(const std::string& s)
 {
-    for (ProbeStatus v : {ProbeStatus::Ok, ProbeStatus::NeedsRoot, ProbeStatus::Failed, ProbeStatus::NotApplicable})
+    for (ProbeStatus v : {ProbeStatus::Ok, ProbeStatus::NeedsRoot, ProbeStatus::Failed, ProbeStatus::NotApplicable,
+                          ProbeStatus::Skipped})
         if (s == toString(v))
             return v;
     return std::nullopt;

@@ -99,7 +99,10 @@ Result<SystemSnapshot> scanSystem(const ScanOptions& options)
 
     SystemSnapshot snapshot;
     snapshot.topology = std::make_shared<const Topology>(std::move(*topology));
-    snapshot.capabilities = probeCapabilities(*snapshot.topology, nvme, scsi);
+    std::optional<std::vector<std::size_t>> only;
+    if (options.probeOnly)
+        only = options.probeOnly(*snapshot.topology);
+    snapshot.capabilities = probeCapabilities(*snapshot.topology, nvme, scsi, only);
     snapshot.capabilities.host = hostCopySupportFor(kernelReleaseFor(options));
     return snapshot;
 }

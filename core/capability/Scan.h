@@ -6,6 +6,7 @@
 #include "util/Error.h"
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 
 namespace offload {
@@ -29,9 +30,13 @@ struct ScanOptions {
     /// Test hooks: use these transports instead (not owned).
     NvmeTransport* nvme = nullptr;
     ScsiTransport* scsi = nullptr;
+    /// Which devices the command uses, decided once the topology is read (e.g. a copy's
+    /// source and destination). Only the leaves under them are probed; the other leaves
+    /// are ProbeStatus::Skipped. Unset: every leaf is probed (report, the app).
+    std::function<std::vector<std::size_t>(const Topology&)> probeOnly;
 };
 
-/// Reads the topology and probes every leaf; fills capabilities.host from the kernel the
+/// Reads the topology and probes every leaf (or those under options.probeOnly); fills capabilities.host from the kernel the
 /// snapshot describes (uname, or a fixture's kernel-release file). Blocking; call from a worker thread in a UI.
 Result<SystemSnapshot> scanSystem(const ScanOptions& options = {});
 

@@ -88,4 +88,14 @@ Result<CopyEndpoint> resolveEndpoint(const Topology& topology, const std::string
                                        hint));
 }
 
+std::vector<std::size_t> endpointDevices(const Topology& topology, const std::string& source,
+                                         const std::string& destination)
+{
+    std::vector<std::size_t> devices;
+    for (auto [spec, role] : {std::pair{&source, EndpointRole::Source}, std::pair{&destination, EndpointRole::Destination}})
+        if (auto endpoint = resolveEndpoint(topology, *spec, role); endpoint && endpoint->device)
+            devices.push_back(*endpoint->device);
+    return devices;
+}
+
 } // namespace offload

@@ -6,6 +6,7 @@
 #include "util/Error.h"
 
 #include <string>
+#include <vector>
 
 namespace offload {
 
@@ -22,5 +23,11 @@ enum class EndpointRole { Source, Destination };
 /// name), InvalidArgument (a directory, a character device, a block device missing from the
 /// snapshot), each saying what to give instead.
 Result<CopyEndpoint> resolveEndpoint(const Topology& topology, const std::string& spec, EndpointRole role);
+
+/// The devices a copy from `source` to `destination` uses, as resolveEndpoint finds them:
+/// what `copy` and `plan` probe (ScanOptions::probeOnly). A spec that names a file or
+/// nothing adds no device; resolveEndpoint reports its error afterwards.
+std::vector<std::size_t> endpointDevices(const Topology& topology, const std::string& source,
+                                         const std::string& destination);
 
 } // namespace offload

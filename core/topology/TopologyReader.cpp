@@ -7,6 +7,7 @@
 #include <cctype>
 #include <cerrno>
 #include <charconv>
+#include <climits>
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
@@ -28,6 +29,32 @@ std::string trimmed(std::string text)
     while (first < text.size() && std::isspace(static_cast<unsigned char>(text[first])))
         ++first;
     return text.substr(first);
+}
+
+/// Where a sysfs link points, without symlinks: sysfs links are relative ("../../devices/...")
+/// and live in real directories, so one readlink and a lexical normalisation give what
+/// fs::canonical gives with a readlink per path component (path lookups are most of a scan's
+/// cost, and a QEMU TCG guest pays dearly for each). `link`'s directory must be free of
+/// symlinks. A path that is no link is returned as it is; a target that is a link again
+/// goes through fs::canonical.
+fs::path resolveLink(const fs::path& link, std::error_code& ec)
+{
+    ec.clear();
+    char target[PATH_MAX];
+    const ssize_t n = ::readlink(link.c_str(), target, sizeof target - 1);
+    if (n < 0) {
+        if (errno == EINVAL && ::access(link.c_str(), F_OK) == 0)
+            return link;
+        ec.assign(errno, std::generic_category());
+        return {};
+    }
+    const fs::path to(std::string(target, static_cast<std::size_t>(n)));
+    fs::path resolved = (to.is_absolute() ? to : link.parent_path() / to).lexically_normal();
+    if (!resolved.empty() && resolved.native().size() > 1 && resolved.native().back() == '/')
+        resolved = resolved.parent_path();
+    if (::readlink(resolved.c_str(), target, sizeof target - 1) >= 0 || errno != EINVAL)
+        return fs::canonical(link, ec);
+    return resolved;
 }
 
 /// Reads a small sysfs attribute; nullopt with errno in `err` when it cannot be read.
@@ -187,7 +214,7 @@ void SysfsReader::collect(const fs::path& link, std::vector<Entry>& out)
     Entry entry;
     entry.dev.name = link.filename().string();
     std::error_code ec;
-    entry.dir = fs::canonical(link, ec);
+    entry.dir = resolveLink(link, ec);
     if (ec) {
         m_warnings.push_back(entry.dev.name + " disappeared during the scan (" + ec.message() + ")");
         return;
@@ -263,7 +290,7 @@ void SysfsReader::fill(Entry& entry)
         fillNvme(entry);
         return;
     }
-    const fs::path deviceDir = fs::canonical(entry.dir / "device", ec);
+    const fs::path deviceDir = resolveLink(entry.dir / "device", ec);
     if (!ec && isHctl(deviceDir.filename().string())) {
         auto type = attrAt(entry, deviceDir / "type", "device/type", true);
         const int scsiType = type ? toNumber<int>(*type).value_or(-1) : -1;
@@ -289,7 +316,7 @@ void SysfsReader::fillNvme(Entry& entry)
     // Without native multipath `device` is the controller; with it, the subsystem, whose
     // controllers are the nvmeN links inside it. Both carry serial/model/subsysnqn.
     std::error_code ec;
-    const fs::path parent = fs::canonical(entry.dir / "device", ec);
+    const fs::path parent = resolveLink(entry.dir / "device", ec);
     if (ec) {
         entry.dev.warnings.push_back("no controller or subsystem link (device/): " + ec.message());
     } else {
@@ -301,7 +328,7 @@ void SysfsReader::fillNvme(Entry& entry)
                 if (!name.starts_with("nvme") || name.find_first_not_of("0123456789", 4) != std::string::npos ||
                     name.size() == 4)
                     continue;
-                const fs::path candidate = fs::canonical(parent / name, ec);
+                const fs::path candidate = resolveLink(parent / name, ec);
                 if (!ec && fs::exists(candidate / "transport", ec)) {
                     controller = candidate;
                     break;
@@ -519,8 +546,11 @@ void SysfsReader::readSwaps(std::vector<Entry>& entries)
 
 Result<Topology> SysfsReader::read()
 {
-    const fs::path& root = m_options.sysfsRoot;
+    // A root without symlinks: resolveLink works from the directories below it.
     std::error_code ec;
+    fs::path root = fs::canonical(m_options.sysfsRoot, ec);
+    if (ec)
+        root = m_options.sysfsRoot;
     std::vector<Entry> entries;
     const fs::path classBlock = root / "class/block";
     if (fs::is_directory(classBlock, ec)) {

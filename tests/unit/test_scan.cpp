@@ -3,12 +3,15 @@
 // folder is the hand-built probe-unit bytes) and a quiet live scan of this machine.
 #ifndef Q_MOC_RUN // moc 6.4 cannot parse the C++23 library headers
 #include "capability/Scan.h"
+#include "copy/CopyPlanner.h"
+#include "copy/EndpointResolver.h"
 #include "transport/NvmeTransport.h"
 #include "transport/ScsiTransport.h"
 #endif
 
 #include <QtTest>
 
+#include <set>
 #include <unistd.h>
 
 using namespace offload;
@@ -40,6 +43,75 @@ private:
         return std::unexpected(Error::make(Errc::PermissionDenied, ns.name, "test"));
     }
 };
+
+/// Answers from a fixture's probe bytes and records which devices were asked.
+class RecordingNvme final : public NvmeTransport {
+public:
+    explicit RecordingNvme(const std::filesystem::path& probe) : m_inner(makeFixtureNvmeTransport(probe)) {}
+    Result<std::vector<uint8_t>> identifyController(const BlockDevice& ns) override
+    {
+        asked.insert(ns.name);
+        return m_inner->identifyController(ns);
+    }
+    Result<std::vector<uint8_t>> identifyNamespace(const BlockDevice& ns) override
+    {
+        asked.insert(ns.name);
+        return m_inner->identifyNamespace(ns);
+    }
+    Status copy(const BlockDevice& ns, const NvmeCopyCommand& c) override { return m_inner->copy(ns, c); }
+    std::set<std::string> asked;
+
+private:
+    std::unique_ptr<NvmeTransport> m_inner;
+};
+
+class RecordingScsi final : public ScsiTransport {
+public:
+    explicit RecordingScsi(const std::filesystem::path& probe) : m_inner(makeFixtureScsiTransport(probe)) {}
+    Result<std::vector<uint8_t>> inquiry(const BlockDevice& lun) override
+    {
+        asked.insert(lun.name);
+        return m_inner->inquiry(lun);
+    }
+    Result<std::vector<uint8_t>> vpdPage(const BlockDevice& lun, uint8_t page) override
+    {
+        asked.insert(lun.name);
+        return m_inner->vpdPage(lun, page);
+    }
+    Result<std::vector<uint8_t>> receiveCopyOperatingParameters(const BlockDevice& lun) override
+    {
+        asked.insert(lun.name);
+        return m_inner->receiveCopyOperatingParameters(lun);
+    }
+    Status extendedCopy(const BlockDevice& lun, const std::vector<uint8_t>& list) override
+    {
+        return m_inner->extendedCopy(lun, list);
+    }
+    Result<std::vector<uint8_t>> receiveCopyResults(const BlockDevice& lun, uint8_t sa, uint8_t id) override
+    {
+        return m_inner->receiveCopyResults(lun, sa, id);
+    }
+    std::set<std::string> asked;
+
+private:
+    std::unique_ptr<ScsiTransport> m_inner;
+};
+
+/// The methods and reasons of planning SRC -> DST (whole source) on a snapshot.
+std::vector<std::string> planned(const SystemSnapshot& snap, const std::string& src, const std::string& dst)
+{
+    CopyRequest request;
+    request.source = *resolveEndpoint(*snap.topology, src, EndpointRole::Source);
+    request.destination = *resolveEndpoint(*snap.topology, dst, EndpointRole::Destination);
+    auto plan = planCopy(*snap.topology, snap.capabilities, request);
+    if (!plan)
+        return {"error: " + plan.error().message()};
+    std::vector<std::string> out;
+    for (const PlannedExtent& e : plan->extents)
+        out.push_back(std::to_string(e.srcOffset) + " " + std::to_string(e.length) + " " + toString(e.method) + " "
+                      + e.reason);
+    return out;
+}
 
 } // namespace
 
@@ -145,6 +217,48 @@ private slots:
         const auto* loop = capabilityOf(*snap, "loop0");
         QVERIFY(loop);
         QCOMPARE(loop->reason, std::string("loop device: the loop driver has no copy command"));
+    }
+
+    void probeOnlyTheStacksACommandUses()
+    {
+        // `copy lab_mix lab_slin` (lab-all): lab_mix is on nvme0n3 and sda, lab_slin on sda
+        // and sdb1. Only those leaves are asked; the machine's other namespaces and LUNs get
+        // no command, are "skipped", and the plan is the one a full scan gives.
+        const auto fixture = std::filesystem::path(OFFLOADCP_FIXTURES) / "lab-all";
+        RecordingNvme nvme(fixture / "probe");
+        RecordingScsi scsi(fixture / "probe");
+        ScanOptions options;
+        options.fixture = fixture;
+        options.nvme = &nvme;
+        options.scsi = &scsi;
+        options.probeOnly = [](const Topology& t) { return endpointDevices(t, "lab_mix", "/dev/mapper/lab_slin"); };
+        auto scoped = scanSystem(options);
+        QVERIFY2(scoped.has_value(), scoped ? "" : scoped.error().message().c_str());
+        QCOMPARE(nvme.asked, (std::set<std::string>{"nvme0n3"}));
+        QCOMPARE(scsi.asked, (std::set<std::string>{"sda", "sdb"}));
+        QCOMPARE(capabilityOf(*scoped, "nvme0n3")->status, ProbeStatus::Ok);
+        QCOMPARE(capabilityOf(*scoped, "sdb")->status, ProbeStatus::Ok);
+        for (const char* other : {"nvme0n1", "nvme1n2", "nvme2n1", "sdc", "sde"}) {
+            const auto* cap = capabilityOf(*scoped, other);
+            QCOMPARE(cap->status, ProbeStatus::Skipped);
+            QVERIFY2(cap->reason.starts_with("unknown: not probed"), cap->reason.c_str());
+        }
+        QCOMPARE(capabilityOf(*scoped, "loop0")->status, ProbeStatus::NotApplicable);
+
+        RecordingNvme allNvme(fixture / "probe");
+        RecordingScsi allScsi(fixture / "probe");
+        options.nvme = &allNvme;
+        options.scsi = &allScsi;
+        options.probeOnly = nullptr;
+        auto full = scanSystem(options);
+        QVERIFY(full.has_value());
+        QVERIFY(allNvme.asked.size() > 3);
+        QVERIFY(allScsi.asked.size() > 3);
+        QCOMPARE(planned(*scoped, "lab_mix", "lab_slin"), planned(*full, "lab_mix", "lab_slin"));
+        QVERIFY(!planned(*full, "lab_mix", "lab_slin").empty());
+
+        // Names that are no device (a typo, a file) add nothing to probe.
+        QCOMPARE(endpointDevices(*full->topology, "no-such-device", "/tmp"), std::vector<std::size_t>{});
     }
 
     void missingFixtureIsAnError()
