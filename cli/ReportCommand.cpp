@@ -120,6 +120,9 @@ FieldValue capabilityOf(const DeviceCapability* capability)
         out.push_back({"ocfs", "ocfs", FieldType::Hex, uint64_t{nvme.ocfs}});
         out.push_back({"lba", "lba_bytes", FieldType::Count, uint64_t{nvme.lbaBytes}});
         out.push_back({"cntlid", "controller_id", FieldType::Count, uint64_t{nvme.controllerId}});
+        // The planner's protection information check reads these (parseReportCapabilities too).
+        out.push_back({"dps", "dps", FieldType::Hex, uint64_t{nvme.dps}});
+        out.push_back({"metadata", "metadata_bytes", FieldType::Count, uint64_t{nvme.metadataBytes}});
     }
     if (capability->scsi) {
         const ScsiCopyCaps& scsi = *capability->scsi;
@@ -135,6 +138,12 @@ FieldValue capabilityOf(const DeviceCapability* capability)
         out.push_back({"tpc-vpd", "tpc_vpd_present", FieldType::Flag, scsi.tpcVpdPresent});
         out.push_back({"rcop", "copy_parameters_known", FieldType::Flag, scsi.rcopKnown});
         out.push_back({"block", "block_bytes", FieldType::Count, uint64_t{scsi.blockBytes}});
+        // What the planner's command split and the EXTENDED COPY list id read.
+        if (scsi.rcopKnown) {
+            out.push_back({"snlid", "supports_no_list_id", FieldType::Flag, scsi.supportsNoListId});
+            out.push_back({"maxlist", "max_descriptor_list_length", FieldType::Count,
+                           uint64_t{scsi.maxDescriptorListLength}});
+        }
     }
     return out;
 }

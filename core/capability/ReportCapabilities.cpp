@@ -94,6 +94,8 @@ std::optional<DeviceCapability> capabilityFrom(const nlohmann::json& device)
         nvme.ocfs = number<uint16_t>(*cap, "ocfs");
         nvme.lbaBytes = number<uint32_t>(*cap, "lba_bytes", 512);
         nvme.controllerId = number<uint16_t>(*cap, "controller_id");
+        nvme.dps = number<uint8_t>(*cap, "dps");
+        nvme.metadataBytes = number<uint16_t>(*cap, "metadata_bytes");
         nvme.subsysnqn = text(device, "subsysnqn");
         nvme.mssrl = number<uint32_t>(limits, "mssrl");
         nvme.mcl = number<uint32_t>(limits, "mcl");
@@ -108,6 +110,8 @@ std::optional<DeviceCapability> capabilityFrom(const nlohmann::json& device)
             scsi.naaFormat = scsi.naaDesignator.front() >> 4;
         scsi.tpcVpdPresent = flag(*cap, "tpc_vpd_present");
         scsi.rcopKnown = flag(*cap, "copy_parameters_known");
+        scsi.supportsNoListId = flag(*cap, "supports_no_list_id");
+        scsi.maxDescriptorListLength = number<uint32_t>(*cap, "max_descriptor_list_length");
         scsi.blockBytes = number<uint32_t>(*cap, "block_bytes", 512);
         scsi.maxSegmentDescriptors = number<uint16_t>(limits, "max_segment_descriptors");
         scsi.maxCscdDescriptors = number<uint16_t>(limits, "max_cscd_descriptors");

@@ -4,6 +4,7 @@
 #include "capability/ReportCapabilities.h"
 #include "capability/Scan.h"
 #include "capability/Verdict.h"
+#include "copy/CopyPlanner.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -23,6 +24,27 @@ std::string readFile(const QString& path)
     if (!f.open(QIODevice::ReadOnly))
         qFatal("cannot read %s", qPrintable(path));
     return f.readAll().toStdString();
+}
+
+/// A plan as text: every extent's method, reason and length, and every command's shape.
+std::string planText(const Topology& t, const CapabilitySet& caps, std::size_t src, std::size_t dst)
+{
+    CopyRequest request;
+    request.source = deviceEndpoint(t, src);
+    request.destination = deviceEndpoint(t, dst);
+    request.length = std::min<uint64_t>({t.at(src).sizeBytes, t.at(dst).sizeBytes, 64ull << 20});
+    auto plan = planCopy(t, caps, request);
+    if (!plan)
+        return "error: " + plan.error().message();
+    std::string out;
+    for (const PlannedExtent& e : plan->extents)
+        out += std::to_string(e.length) + " " + toString(e.method) + " " + e.reason + "\n";
+    for (const NvmeCopyStep& step : plan->nvmeSteps)
+        out += "nvme " + std::to_string(step.format) + " " + std::to_string(step.ranges.size()) + " "
+               + std::to_string(step.bytes()) + "\n";
+    for (const XcopyStep& step : plan->xcopySteps)
+        out += "xcopy " + std::to_string(step.segments.size()) + " " + std::to_string(step.bytes()) + "\n";
+    return out;
 }
 
 /// The capabilities an unprivileged scan has: every leaf "needs root".
@@ -106,6 +128,8 @@ private slots:
                 QCOMPARE(a.mssrl, b.mssrl);
                 QCOMPARE(a.mcl, b.mcl);
                 QCOMPARE(a.msrc, b.msrc);
+                QCOMPARE(a.dps, b.dps);
+                QCOMPARE(a.metadataBytes, b.metadataBytes);
                 ++compared;
             }
             if (probed.scsi && probed.status == ProbeStatus::Ok) {
@@ -117,6 +141,8 @@ private slots:
                 QCOMPARE(a.maxSegmentDescriptors, b.maxSegmentDescriptors);
                 QCOMPARE(a.maxCscdDescriptors, b.maxCscdDescriptors);
                 QCOMPARE(a.maxSegmentLength, b.maxSegmentLength);
+                QCOMPARE(a.supportsNoListId, b.supportsNoListId);
+                QCOMPARE(a.maxDescriptorListLength, b.maxDescriptorListLength);
                 ++compared;
             }
         }
@@ -142,6 +168,28 @@ private slots:
             QCOMPARE(merged.offloadableBytes, probed.offloadableBytes);
             QCOMPARE(caps.at(d.index).device, d.index);
         }
+    }
+
+    void mergedPlansAreTheProbedPlans()
+    {
+        // The clone preview after "Probe as administrator" plans from the merged report; the
+        // copy, run as root, plans from its own probe. Every pair of lab-all's devices gets
+        // the same extents, methods, reasons and commands from both.
+        CapabilitySet caps = asIfNotRoot(m_snapshot.capabilities);
+        const Topology& t = *m_snapshot.topology;
+        QCOMPARE(mergeReportedCapabilities(t, m_reported, caps), std::size_t(12));
+        std::size_t pairs = 0;
+        for (const BlockDevice& a : t.devices()) {
+            for (const BlockDevice& b : t.devices()) {
+                if (a.index == b.index || a.sizeBytes == 0 || b.sizeBytes == 0)
+                    continue;
+                const std::string merged = planText(t, caps, a.index, b.index);
+                const std::string probed = planText(t, m_snapshot.capabilities, a.index, b.index);
+                QVERIFY2(merged == probed, (a.name + " -> " + b.name + ":\n" + merged + "vs\n" + probed).c_str());
+                ++pairs;
+            }
+        }
+        QVERIFY(pairs > 500);
     }
 
     void mergeMatchesByStableIdOnly()
@@ -182,13 +230,17 @@ private slots:
         const auto partial = parseReportCapabilities(
             R"({"schema_version":1,"devices":[{"id":"a"},{"capability":{"status":"ok","mechanism":"none"}},)"
             R"({"id":"b","capability":{"status":"ok","mechanism":"nvme-copy","oncs":256,"copy":true,"ocfs":1,)"
-            R"("lba_bytes":4096,"controller_id":3},"limits":{"mssrl":8,"mcl":16,"msrc":0}}]})");
+            R"("lba_bytes":4096,"controller_id":3,"dps":1,"metadata_bytes":16},)"
+            R"("limits":{"mssrl":8,"mcl":16,"msrc":0}}]})");
         QVERIFY(partial.has_value());
         QCOMPARE(partial->size(), std::size_t(1));
         QCOMPARE(partial->front().stableId, std::string("b"));
         QCOMPARE(partial->front().capability.nvme->lbaBytes, 4096u);
         QCOMPARE(partial->front().capability.nvme->mcl, 16u);
         QCOMPARE(partial->front().capability.nvme->maxRanges(), 1u);
+        // Protection information: the planner refuses NVMe Copy on it unless the metadata is 8 bytes.
+        QCOMPARE(partial->front().capability.nvme->dps, uint8_t{1});
+        QCOMPARE(partial->front().capability.nvme->metadataBytes, uint16_t{16});
     }
 };
 
