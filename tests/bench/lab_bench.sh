@@ -119,6 +119,13 @@ for c in nvme lio; do
         jf=$(awk -v a="${JOB[$f]}" -v x="${FIXJOB[$f]}" -v m=$MIB 'BEGIN{print (a * m / 1024 - x) * 1024 / (m - 1)}')
         printf '%s: above the fixed cost, CPU s/GiB offload / host copy: process %.3f / %.3f = %s (%s), job threads %.3f / %.3f = %s (%s)\n' \
             $c "$mo" "$mf" "$(pct "$mo" "$mf")" "$(verdict "$mo" "$mf")" "$jo" "$jf" "$(pct "$jo" "$jf")" "$(verdict "$jo" "$jf")"
+        # process CPU of a copy of S GiB ~ fixed + marginal * S; offload <= 2% of the host copy from
+        # S >= (Fo - 0.02 Ff) / (0.02 mf - mo)
+        awk -v c=$c -v fo="${FIX[$o]}" -v ff="${FIX[$f]}" -v mo="$mo" -v mf="$mf" 'BEGIN{
+            d = 0.02 * mf - (mo > 0 ? mo : 0)
+            if (d <= 0) { printf "%s: the offload marginal cost is above 2%% of the host copy'"'"'s: no copy size meets the target\n", c; exit }
+            s = (fo - 0.02 * ff) / d; if (s < 0) s = 0
+            printf "%s: process CPU per copy ~ fixed + marginal x size: offload %.3f s + %.3f s/GiB, host copy %.3f s + %.3f s/GiB; offload <= 2%% of the host copy from about %.1f GiB per copy\n", c, fo, (mo > 0 ? mo : 0), ff, mf, s }'
     fi
     ref=nvme-copy; [ $c = lio ] && ref=sg_xcopy
     echo "$c: offload MB/s / host-copy MB/s: $(awk -v a="${MBS[$o]}" -v b="${MBS[$f]}" 'BEGIN{printf "%.2fx", a / b}'); offload vs $ref: $(awk -v a="${MBS[$o]}" -v b="${MBS[$c.$ref]:-0}" 'BEGIN{ if (b > 0) printf "%.2fx", a / b; else print "n/a" }'); host copy vs dd: $(awk -v a="${MBS[$f]}" -v b="${MBS[$c.dd]:-0}" 'BEGIN{ if (b > 0) printf "%.2fx", a / b; else print "n/a" }')"
