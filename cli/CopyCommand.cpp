@@ -17,10 +17,12 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <fcntl.h>
 #include <iostream>
 #include <memory>
 #include <mutex>
 #include <poll.h>
+#include <string_view>
 #include <unistd.h>
 
 namespace offload::cli {
@@ -30,11 +32,58 @@ namespace {
 constexpr int kCopySchemaVersion = 1;
 
 volatile std::sig_atomic_t g_interrupted = 0;
+/// Write end of the pipe the copy command sleeps on (-1 when none): the signal handler
+/// and the job's done event each put a byte in it.
+volatile std::sig_atomic_t g_wakeFd = -1;
 
 extern "C" void onInterrupt(int)
 {
     g_interrupted = 1;
+    const int saved = errno;
+    if (g_wakeFd >= 0)
+        [[maybe_unused]] auto n = ::write(g_wakeFd, "i", 1);
+    errno = saved;
 }
+
+/// A pipe to sleep on until something happens: the copy command waits for its job without
+/// waking up on a timer (on a VM every wake-up of an otherwise idle offloaded copy is
+/// charged to it).
+class WakePipe {
+public:
+    WakePipe()
+    {
+        if (::pipe2(m_fd, O_CLOEXEC | O_NONBLOCK) != 0)
+            m_fd[0] = m_fd[1] = -1;
+    }
+    ~WakePipe()
+    {
+        for (int fd : m_fd)
+            if (fd >= 0)
+                ::close(fd);
+    }
+    WakePipe(const WakePipe&) = delete;
+    WakePipe& operator=(const WakePipe&) = delete;
+    int readFd() const { return m_fd[0]; }
+    int writeFd() const { return m_fd[1]; }
+    void notify() const
+    {
+        if (m_fd[1] >= 0)
+            [[maybe_unused]] auto n = ::write(m_fd[1], "d", 1);
+    }
+    /// Empties the pipe; true when the job's done event was among what it held.
+    bool drain() const
+    {
+        bool done = false;
+        char buf[64];
+        ssize_t n;
+        while (m_fd[0] >= 0 && (n = ::read(m_fd[0], buf, sizeof buf)) > 0)
+            done = done || std::string_view(buf, static_cast<std::size_t>(n)).find('d') != std::string_view::npos;
+        return done;
+    }
+
+private:
+    int m_fd[2] = {-1, -1};
+};
 
 struct CopyCommandOptions {
     std::string source;
@@ -449,6 +498,12 @@ int runCopy(const CopyCommandOptions& o, const GlobalOptions& global)
                      + std::to_string(f.srcOffset) + ": " + f.reason);
     };
 
+    // The main thread sleeps on a pipe until the job is done, Ctrl-C, or (with
+    // --cancel-on-stdin) input arrives; once a second at most as a safety net.
+    WakePipe wake;
+    events.done = [&wake](const CopyResult&) { wake.notify(); };
+    g_wakeFd = wake.writeFd();
+
     // Ctrl-C cancels cleanly; a second one kills (SA_RESETHAND).
     struct sigaction sa {};
     sa.sa_handler = onInterrupt;
@@ -463,8 +518,13 @@ int runCopy(const CopyCommandOptions& o, const GlobalOptions& global)
     StdinCancel stdinCancel;
     const CopyResult* result = nullptr;
     bool told = false;
-    while (!(result = job->waitFor(std::chrono::milliseconds(100)))) {
-        const bool asked = o.cancelOnStdin && stdinCancel.poll();
+    while (!(result = job->waitFor(std::chrono::milliseconds(0)))) {
+        pollfd fds[2] = {{wake.readFd(), POLLIN, 0}, {o.cancelOnStdin && !told ? STDIN_FILENO : -1, POLLIN, 0}};
+        if (::poll(fds, 2, 1000) > 0 && (fds[0].revents & POLLIN) && wake.drain()) {
+            result = &job->wait(); // the done event: the result follows at once
+            break;
+        }
+        const bool asked = o.cancelOnStdin && !told && stdinCancel.poll();
         if ((g_interrupted || asked) && !told) {
             job->cancel(); // the job's stop token
             told = true;
@@ -472,6 +532,7 @@ int runCopy(const CopyCommandOptions& o, const GlobalOptions& global)
                      + ": stopping after the I/Os in flight...");
         }
     }
+    g_wakeFd = -1;
     sigaction(SIGINT, &oldInt, nullptr);
     sigaction(SIGTERM, &oldTerm, nullptr);
     out.bar().finish();
