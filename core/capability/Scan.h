@@ -36,8 +36,9 @@ struct ScanOptions {
     std::function<std::vector<std::size_t>(const Topology&)> probeOnly;
 };
 
-/// Reads the topology and probes every leaf (or those under options.probeOnly); fills capabilities.host from the kernel the
-/// snapshot describes (uname, or a fixture's kernel-release file). Blocking; call from a worker thread in a UI.
+/// Reads the topology and probes every leaf (or those under options.probeOnly); fills
+/// capabilities.host from the kernel the snapshot describes (uname, or a fixture's
+/// kernel-release file). Blocking; call from a worker thread in a UI.
 Result<SystemSnapshot> scanSystem(const ScanOptions& options = {});
 
 /// Transports that answer from a fixture's probe/ folder: probe/<kernel name>.<what>
