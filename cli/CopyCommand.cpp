@@ -99,6 +99,7 @@ struct CopyCommandOptions {
     bool force = false;
     bool cancelOnStdin = false;
     unsigned ioDepth = 8;
+    unsigned offloadDepth = 4;
 };
 
 /// --cancel-on-stdin: the control channel of a caller that cannot signal this process
@@ -404,8 +405,10 @@ int runCopy(const CopyCommandOptions& o, const GlobalOptions& global)
     if (sizes[3] < 4096 || sizes[3] > (256u << 20) || sizes[3] % 4096 != 0)
         return out.fail(Error::invalid("--io-size must be a multiple of 4 KiB between 4K and 256M"), ExitUsage);
 
-    // Probe only the two stacks of this copy: no commands to the machine's other devices.
+    // Read and probe only the two stacks of this copy: the machine's other devices cost
+    // nothing and get no commands.
     ScanOptions scanOptions;
+    scanOptions.around = endpointDevNums({o.source, o.destination});
     scanOptions.probeOnly = [&](const Topology& t) { return endpointDevices(t, o.source, o.destination); };
     auto snapshot = scanSystem(scanOptions);
     if (!snapshot)
@@ -481,6 +484,7 @@ int runCopy(const CopyCommandOptions& o, const GlobalOptions& global)
     options.requireOffload = o.requireOffload;
     options.ioBytes = static_cast<uint32_t>(sizes[3]);
     options.ioDepth = o.ioDepth;
+    options.offloadInFlight = o.offloadDepth;
     options.progressInterval = std::chrono::milliseconds(out.json() ? 500 : 100);
 
     CopyEvents events;
@@ -577,6 +581,9 @@ void addCopyCommand(CLI::App& app, GlobalOptions& global, Runner& run)
     cmd->add_flag("--force", o->force, "allow a destination that is mounted or held by another device");
     cmd->add_option("--io-size", o->ioBytes, "host copy: bytes per I/O (default 4M)");
     cmd->add_option("--io-depth", o->ioDepth, "host copy: I/Os in flight (default 8)")->check(CLI::Range(1, 64));
+    cmd->add_option("--offload-depth", o->offloadDepth,
+                    "offload: copy commands in flight (default 4; 1 sends them one at a time)")
+        ->check(CLI::Range(1, 32));
     cmd->add_flag("--cancel-on-stdin", o->cancelOnStdin,
                   "cancel (exit 130) when stdin reads a line \"cancel\" or ends: for callers that cannot signal a "
                   "privileged copy");

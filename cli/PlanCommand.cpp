@@ -325,6 +325,8 @@ int runPlan(const GlobalOptions& global, const PlanOptions& options)
 
     ScanOptions scanOptions;
     scanOptions.fixture = global.fixture;
+    if (global.fixture.empty())
+        scanOptions.around = endpointDevNums({options.source, options.destination});
     scanOptions.probeOnly = [&](const Topology& t) { return endpointDevices(t, options.source, options.destination); };
     auto snapshot = scanSystem(scanOptions);
     if (!snapshot) {

@@ -66,7 +66,7 @@ Result<SystemSnapshot> scanSystem(const ScanOptions& options)
     Result<Topology> topology = std::unexpected(Error{});
 
     if (!options.fixture.empty()) {
-        topology = readFixtureTopology(options.fixture);
+        topology = readFixtureTopology(options.fixture, options.around);
         if (!options.nvme)
             ownNvme = makeFixtureNvmeTransport(options.fixture / "probe");
         if (!options.scsi)
@@ -79,6 +79,7 @@ Result<SystemSnapshot> scanSystem(const ScanOptions& options)
             topologyOptions.mountinfo.clear();
             topologyOptions.swaps.clear();
         }
+        topologyOptions.around = options.around;
         topology = readTopology(topologyOptions);
         if (otherRoot && (!options.nvme || !options.scsi))
             notProbed = std::make_unique<NotProbedTransport>(

@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <vector>
 
 namespace offload {
 
@@ -34,6 +36,9 @@ struct ScanOptions {
     /// source and destination). Only the leaves under them are probed; the other leaves
     /// are ProbeStatus::Skipped. Unset: every leaf is probed (report, the app).
     std::function<std::vector<std::size_t>(const Topology&)> probeOnly;
+    /// Read just the devices around these (TopologyOptions::around), e.g. the numbers
+    /// endpointDevNums gives for a copy's source and destination on this machine. Unset: all.
+    std::optional<std::vector<DevNum>> around;
 };
 
 /// Reads the topology and probes every leaf (or those under options.probeOnly); fills

@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <filesystem>
+#include <fstream>
 #include <sys/stat.h>
 
 namespace offload {
@@ -96,6 +97,54 @@ std::vector<std::size_t> endpointDevices(const Topology& topology, const std::st
         if (auto endpoint = resolveEndpoint(topology, *spec, role); endpoint && endpoint->device)
             devices.push_back(*endpoint->device);
     return devices;
+}
+
+std::optional<std::vector<DevNum>> endpointDevNums(const std::vector<std::string>& specs,
+                                                   const std::filesystem::path& sysfsRoot)
+{
+    std::vector<DevNum> numbers;
+    auto blockDevice = [](const std::string& path) -> std::optional<DevNum> {
+        struct stat st {};
+        if (::stat(path.c_str(), &st) == 0 && S_ISBLK(st.st_mode))
+            return DevNum::fromDevT(st.st_rdev);
+        return std::nullopt;
+    };
+    for (const std::string& spec : specs) {
+        if (spec.empty())
+            return std::nullopt;
+        if (spec.find('/') != std::string::npos) {
+            struct stat st {};
+            if (::stat(spec.c_str(), &st) == 0) {
+                if (S_ISBLK(st.st_mode))
+                    numbers.push_back(DevNum::fromDevT(st.st_rdev));
+                else if (!S_ISREG(st.st_mode))
+                    return std::nullopt; // an error either way; the full scan words it
+            } else if (spec.find(':') != std::string::npos ||
+                       std::filesystem::absolute(spec).string().starts_with("/dev/")) {
+                return std::nullopt; // a stable id (loop:/file), or a device name without its node
+            }
+            continue;
+        }
+        // Bare names, in Topology::find's order: kernel name, dm name, MAJ:MIN.
+        std::ifstream dev(sysfsRoot / "class/block" / spec / "dev");
+        std::string text;
+        if (dev && std::getline(dev, text)) {
+            if (auto number = DevNum::parse(text)) {
+                numbers.push_back(*number);
+                continue;
+            }
+        }
+        if (auto number = blockDevice("/dev/mapper/" + spec)) {
+            numbers.push_back(*number);
+            continue;
+        }
+        if (auto number = DevNum::parse(spec)) {
+            numbers.push_back(*number);
+            continue;
+        }
+        return std::nullopt;
+    }
+    return numbers;
 }
 
 } // namespace offload

@@ -5,6 +5,8 @@
 #include "topology/Topology.h"
 #include "util/Error.h"
 
+#include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,5 +31,14 @@ Result<CopyEndpoint> resolveEndpoint(const Topology& topology, const std::string
 /// nothing adds no device; resolveEndpoint reports its error afterwards.
 std::vector<std::size_t> endpointDevices(const Topology& topology, const std::string& source,
                                          const std::string& destination);
+
+/// The device numbers of the block devices `specs` name on this machine, found without
+/// reading the topology (stat of a path, /sys/class/block/NAME/dev, /dev/mapper/NAME,
+/// MAJ:MIN): the seeds of ScanOptions::around for `copy` and `plan`. A regular file or a
+/// path that does not exist outside /dev adds nothing. nullopt when a spec could name a
+/// device only the whole topology can tell (a stable id, a bare name that is no kernel or
+/// dm name, a missing /dev path, a missing path with a colon): read everything then.
+std::optional<std::vector<DevNum>> endpointDevNums(const std::vector<std::string>& specs,
+                                                   const std::filesystem::path& sysfsRoot = "/sys");
 
 } // namespace offload

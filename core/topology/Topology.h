@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -69,6 +70,13 @@ struct TopologyOptions {
     std::filesystem::path mountinfo = "/proc/self/mountinfo"; ///< empty: do not read
     std::filesystem::path swaps = "/proc/swaps";       ///< empty: do not read
     DmTableSource* dm = nullptr; ///< not owned; null: libdevmapper on a live /sys
+    /// Set: read only the devices around these (what `copy` and `plan` need, so that a
+    /// machine's hundreds of other LUNs and volumes cost nothing): each one with its whole
+    /// stack down to the leaves, what is built on it (holders, a disk's partitions) up to
+    /// the top, and the stacks under those. Every device read has all of its lowers; the
+    /// devices above a lower that was reached going down are left out. A number that is no
+    /// block device of the tree adds nothing. Unset: every block device.
+    std::optional<std::vector<DevNum>> around;
 };
 
 /// Reads the topology. A device that vanishes mid-scan or an unreadable attribute adds a
@@ -77,6 +85,8 @@ Result<Topology> readTopology(const TopologyOptions& options = {});
 
 /// Reads a fixture directory captured by tests/tools/capture-fixture.sh:
 /// <dir>/sys, <dir>/dmsetup-table.txt, <dir>/mountinfo (all optional but sys).
-Result<Topology> readFixtureTopology(const std::filesystem::path& dir);
+/// `around`: as TopologyOptions::around.
+Result<Topology> readFixtureTopology(const std::filesystem::path& dir,
+                                     const std::optional<std::vector<DevNum>>& around = std::nullopt);
 
 } // namespace offload

@@ -9,8 +9,10 @@
 #include <charconv>
 #include <climits>
 #include <cstring>
+#include <deque>
 #include <fcntl.h>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -166,6 +168,7 @@ private:
     std::optional<std::string> attrAt(Entry& entry, const fs::path& path, const std::string& what,
                                       bool optional);
     void collect(const fs::path& link, std::vector<Entry>& out);
+    void collectAround(const fs::path& classBlock, const std::vector<DevNum>& seeds, std::vector<Entry>& out);
     void fill(Entry& entry);
     void fillNvme(Entry& entry);
     void fillScsi(Entry& entry, const fs::path& deviceDir);
@@ -239,6 +242,78 @@ void SysfsReader::collect(const fs::path& link, std::vector<Entry>& out)
     if (auto hidden = readSmallFile(entry.dir / "hidden", err); hidden && *hidden == "1")
         return;
     out.push_back(std::move(entry));
+}
+
+void SysfsReader::collectAround(const fs::path& classBlock, const std::vector<DevNum>& seeds,
+                                std::vector<Entry>& out)
+{
+    // Kernel names of the seeds: /sys/dev/block/MAJ:MIN links to the device's directory
+    // (a captured tree has no dev/: every device's number is read once instead).
+    std::vector<std::string> names;
+    std::optional<std::map<DevNum, std::string>> byNumber;
+    for (DevNum seed : seeds) {
+        std::error_code ec;
+        const fs::path dir = resolveLink(classBlock.parent_path().parent_path() / "dev/block" / seed.str(), ec);
+        if (!ec) {
+            names.push_back(dir.filename().string());
+            continue;
+        }
+        if (!byNumber) {
+            byNumber.emplace();
+            for (const auto& name : listDir(classBlock)) {
+                int err = 0;
+                if (auto dev = readSmallFile(classBlock / name / "dev", err))
+                    if (auto number = DevNum::parse(*dev))
+                        byNumber->emplace(*number, name);
+            }
+        }
+        if (auto it = byNumber->find(seed); it != byNumber->end())
+            names.push_back(it->second);
+    }
+
+    // Breadth first over the names, each device read once. Down: its lowers (slaves, a
+    // partition's disk). Up: what is built on it (holders, a disk's partitions), each of
+    // which is complete downwards too.
+    enum : unsigned { Down = 1, Up = 2 };
+    constexpr std::size_t kLeftOut = std::numeric_limits<std::size_t>::max();
+    std::map<std::string, std::pair<std::size_t, unsigned>> seen; // name -> (entry, directions done)
+    std::deque<std::pair<std::string, unsigned>> queue;
+    for (const auto& name : names)
+        queue.emplace_back(name, Down | Up);
+    while (!queue.empty()) {
+        auto [name, directions] = queue.front();
+        queue.pop_front();
+        auto it = seen.find(name);
+        if (it == seen.end()) {
+            const std::size_t before = out.size();
+            collect(classBlock / name, out); // left out when hidden or gone
+            if (out.size() > before)
+                fill(out.back());
+            it = seen.emplace(name, std::pair{out.size() > before ? before : kLeftOut, 0u}).first;
+        }
+        auto& [position, done] = it->second;
+        const unsigned todo = directions & ~done;
+        if (position == kLeftOut || todo == 0)
+            continue;
+        done |= todo;
+        const Entry& entry = out[position];
+        if (todo & Down) {
+            for (const auto& slave : entry.slaves)
+                queue.emplace_back(slave, Down);
+            if (entry.dev.partition)
+                queue.emplace_back(entry.dir.parent_path().filename().string(), Down);
+        }
+        if (todo & Up) {
+            for (const auto& holder : entry.holders)
+                queue.emplace_back(holder, Down | Up);
+            if (!entry.dev.partition) {
+                std::error_code ec;
+                for (const auto& sub : listDir(entry.dir))
+                    if (sub.starts_with(name) && sub.size() > name.size() && fs::exists(entry.dir / sub / "partition", ec))
+                        queue.emplace_back(sub, Down | Up);
+            }
+        }
+    }
 }
 
 void SysfsReader::fill(Entry& entry)
@@ -553,7 +628,10 @@ Result<Topology> SysfsReader::read()
         root = m_options.sysfsRoot;
     std::vector<Entry> entries;
     const fs::path classBlock = root / "class/block";
-    if (fs::is_directory(classBlock, ec)) {
+    const bool around = m_options.around && fs::is_directory(classBlock, ec);
+    if (around) {
+        collectAround(classBlock, *m_options.around, entries); // read as they are found
+    } else if (fs::is_directory(classBlock, ec)) {
         for (const auto& name : listDir(classBlock))
             collect(classBlock / name, entries);
     } else if (fs::is_directory(root / "block", ec)) {
@@ -573,8 +651,9 @@ Result<Topology> SysfsReader::read()
     std::sort(entries.begin(), entries.end(),
               [](const Entry& a, const Entry& b) { return naturalLess(a.dev.name, b.dev.name); });
 
-    for (auto& entry : entries)
-        fill(entry);
+    if (!around)
+        for (auto& entry : entries)
+            fill(entry);
 
     std::map<std::string, std::size_t> byName;
     std::map<fs::path, std::size_t> byDir;
@@ -646,7 +725,7 @@ Result<Topology> readTopology(const TopologyOptions& options)
     return reader.read();
 }
 
-Result<Topology> readFixtureTopology(const fs::path& dir)
+Result<Topology> readFixtureTopology(const fs::path& dir, const std::optional<std::vector<DevNum>>& around)
 {
     std::error_code ec;
     if (!fs::is_directory(dir / "sys", ec))
@@ -657,6 +736,7 @@ Result<Topology> readFixtureTopology(const fs::path& dir)
     options.mountinfo = fs::exists(dir / "mountinfo", ec) ? dir / "mountinfo" : fs::path();
     options.swaps = fs::exists(dir / "swaps", ec) ? dir / "swaps" : fs::path();
     options.dm = dm.get();
+    options.around = around;
     return readTopology(options);
 }
 

@@ -12,12 +12,12 @@ _offloadcp()
     fi
     case $prev in
         --fixture) _filedir -d; return ;;
-        --src-offset|--dst-offset|--length|--io-size|--io-depth) return ;;
+        --src-offset|--dst-offset|--length|--io-size|--io-depth|--offload-depth) return ;;
     esac
     case ${words[1]} in
         report) opts="$common --long --output --all" ;;
         plan) opts="$common --src-offset --dst-offset --length --no-offload --cross-namespace --commands --long --output" ;;
-        copy) opts="$common --src-offset --dst-offset --length --require-offload --no-offload --cross-namespace --verify --force --io-size --io-depth --cancel-on-stdin" ;;
+        copy) opts="$common --src-offset --dst-offset --length --require-offload --no-offload --cross-namespace --verify --force --io-size --io-depth --offload-depth --cancel-on-stdin" ;;
     esac
     if [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -W "$opts" -- "$cur"))

@@ -8,9 +8,11 @@
 
 #include <QtTest>
 
+#include <atomic>
 #include <fcntl.h>
 #include <mutex>
 #include <random>
+#include <thread>
 #include <unistd.h>
 
 using namespace offload;
@@ -222,6 +224,7 @@ private slots:
     void withoutOffloadClearsSteps();
     void realBackendPartialCompletionFallsBackFromDw0();
     void crossNamespaceRefusedByTheKernelFallsBack();
+    void offloadDepthBoundsCommandsInFlight();
 };
 
 void TestCopyJob::hostCopyIsExactAndProgressMonotonic()
@@ -605,6 +608,42 @@ void TestCopyJob::crossNamespaceRefusedByTheKernelFallsBack()
     QVERIFY2(r.fallbacks[0].reason.find("enabling it was refused") != std::string::npos,
              r.fallbacks[0].reason.c_str());
     QVERIFY(v.readDst() == v.data);
+}
+
+void TestCopyJob::offloadDepthBoundsCommandsInFlight()
+{
+    // CopyOptions::offloadInFlight (copy --offload-depth): never more commands at the
+    // device at once; 1 sends them one after another.
+    const uint64_t size = 8 * kMiB;
+    for (unsigned depth : {1u, 3u}) {
+        Volumes v(size);
+        CopyPlan plan = mixedPlan(size, 8, 1); // 8 commands
+        CopyOptions options = testOptions(v);
+        options.offloadInFlight = depth;
+        std::atomic<unsigned> inFlight{0};
+        std::atomic<unsigned> most{0};
+        std::atomic<unsigned> commands{0};
+        options.runNvmeStep = [&](const NvmeCopyStep& step) {
+            const unsigned now = ++inFlight;
+            unsigned seen = most.load();
+            while (now > seen && !most.compare_exchange_weak(seen, now)) {
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(40));
+            ++commands;
+            --inFlight;
+            StepOutcome out = copyRanges(v, step, step.ranges.size());
+            out.kind = StepOutcome::Kind::Done;
+            return out;
+        };
+        auto job = CopyJob::start(twoNamespaces(size), {}, plan, options, {});
+        const CopyResult& r = job->wait();
+        QVERIFY2(r.ok(), r.ok() ? "" : r.status.error().message().c_str());
+        QVERIFY(v.readDst() == v.data);
+        QCOMPARE(commands.load(), 8u);
+        QVERIFY2(most.load() <= depth, std::to_string(most.load()).c_str());
+        if (depth > 1)
+            QVERIFY2(most.load() >= 2, "the commands never overlapped");
+    }
 }
 
 QTEST_GUILESS_MAIN(TestCopyJob)

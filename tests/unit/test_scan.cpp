@@ -4,6 +4,7 @@
 #ifndef Q_MOC_RUN // moc 6.4 cannot parse the C++23 library headers
 #include "capability/Scan.h"
 #include "copy/CopyPlanner.h"
+#include "copy/CopySafety.h"
 #include "copy/EndpointResolver.h"
 #include "transport/NvmeTransport.h"
 #include "transport/ScsiTransport.h"
@@ -11,7 +12,11 @@
 
 #include <QtTest>
 
+#include <QTemporaryDir>
+
+#include <fstream>
 #include <set>
+#include <sys/stat.h>
 #include <unistd.h>
 
 using namespace offload;
@@ -111,6 +116,101 @@ std::vector<std::string> planned(const SystemSnapshot& snap, const std::string& 
         out.push_back(std::to_string(e.srcOffset) + " " + std::to_string(e.length) + " " + toString(e.method) + " "
                       + e.reason);
     return out;
+}
+
+/// Plan of SRC -> DST (64 MiB at most) with its safety verdict, device indexes replaced
+/// by names: comparable between two topologies of one machine.
+std::string planAndVerdict(const SystemSnapshot& snap, const std::string& src, const std::string& dst)
+{
+    const Topology& t = *snap.topology;
+    CopyRequest request;
+    request.source = deviceEndpoint(t, t.find(src)->index);
+    request.destination = deviceEndpoint(t, t.find(dst)->index);
+    request.length = std::min<uint64_t>({request.source.sizeBytes, request.destination.sizeBytes, 64ull << 20});
+    auto plan = planCopy(t, snap.capabilities, request);
+    if (!plan)
+        return "error: " + plan.error().message();
+    std::string out;
+    for (const PlannedExtent& e : plan->extents)
+        out += std::to_string(e.length) + " " + toString(e.method) + " " + e.reason + "\n";
+    for (const NvmeCopyStep& step : plan->nvmeSteps) {
+        out += "nvme " + t.at(step.ns).name + " " + std::to_string(step.format) + " @" + std::to_string(step.sdlba);
+        for (const auto& r : step.ranges)
+            out += " " + std::to_string(r.slba) + "+" + std::to_string(r.blocks);
+        out += "\n";
+    }
+    for (const XcopyStep& step : plan->xcopySteps) {
+        out += "xcopy " + t.at(step.srcLun).name + ">" + t.at(step.dstLun).name;
+        for (const auto& g : step.segments)
+            out += " " + std::to_string(g.srcLba) + ">" + std::to_string(g.dstLba) + "+" + std::to_string(g.blocks);
+        out += "\n";
+    }
+    auto verdict = checkCopySafety(t, *plan, SafetyOptions{});
+    out += verdict ? "safe" : "refused: " + verdict.error().message();
+    if (verdict)
+        for (const auto& w : *verdict)
+            out += "; " + w;
+    return out;
+}
+
+/// What the reader found about one device, other devices by name.
+std::string described(const Topology& t, const BlockDevice& d)
+{
+    std::string out = d.name + " " + toString(d.kind) + " " + d.devnum.str() + " " + std::to_string(d.sizeBytes) + " "
+                      + std::to_string(d.logicalBlockSize) + "/" + std::to_string(d.physicalBlockSize) + " "
+                      + d.stableId() + " ro=" + std::to_string(d.readOnly) + " lowers:";
+    for (std::size_t l : d.lowers)
+        out += " " + t.at(l).name;
+    out += " mounts:";
+    for (const auto& m : d.mountpoints)
+        out += " " + m;
+    if (d.dm)
+        for (const auto& seg : d.dm->table)
+            out += " | " + std::to_string(seg.start) + " " + std::to_string(seg.length) + " " + seg.target + " "
+                   + seg.params;
+    if (d.nvme)
+        out += " nvme " + d.nvme->serial + " " + d.nvme->controller + " " + std::to_string(d.nvme->nsid);
+    if (d.scsi)
+        out += " scsi " + d.scsi->hctl + " " + d.scsi->wwid;
+    for (const auto& w : d.warnings)
+        out += " warning: " + w;
+    return out;
+}
+
+/// The devices a read around `seeds` must hold: what is built on them up to the top, and
+/// everything under those, from the full topology's edges.
+std::set<std::string> expectedAround(const Topology& full, const std::vector<std::size_t>& seeds)
+{
+    std::set<std::size_t> up(seeds.begin(), seeds.end());
+    std::vector<std::size_t> work(seeds.begin(), seeds.end());
+    while (!work.empty()) {
+        const std::size_t i = work.back();
+        work.pop_back();
+        for (std::size_t u : full.at(i).uppers)
+            if (up.insert(u).second)
+                work.push_back(u);
+    }
+    std::set<std::size_t> all = up;
+    work.assign(up.begin(), up.end());
+    while (!work.empty()) {
+        const std::size_t i = work.back();
+        work.pop_back();
+        for (std::size_t l : full.at(i).lowers)
+            if (all.insert(l).second)
+                work.push_back(l);
+    }
+    std::set<std::string> names;
+    for (std::size_t i : all)
+        names.insert(full.at(i).name);
+    return names;
+}
+
+std::set<std::string> namesOf(const Topology& t)
+{
+    std::set<std::string> names;
+    for (const auto& d : t.devices())
+        names.insert(d.name);
+    return names;
 }
 
 } // namespace
@@ -259,6 +359,142 @@ private slots:
 
         // Names that are no device (a typo, a file) add nothing to probe.
         QCOMPARE(endpointDevices(*full->topology, "no-such-device", "/tmp"), std::vector<std::size_t>{});
+    }
+
+    void readOnlyTheStacksACommandUses()
+    {
+        // `copy` and `plan` read only the devices around their source and destination. For
+        // every ordered pair of lab-all's devices: the read holds exactly the two stacks (down
+        // to the leaves), what is built on the two (up to the top) and the stacks under that;
+        // each device it holds is described as the full read describes it; and the plan, its
+        // commands and the safety verdict (held, mounted, built on the other, overlapping)
+        // are the full read's.
+        const auto fixture = std::filesystem::path(OFFLOADCP_FIXTURES) / "lab-all";
+        ScanOptions options;
+        options.fixture = fixture;
+        auto full = scanSystem(options);
+        QVERIFY(full.has_value());
+        const Topology& ft = *full->topology;
+        std::map<std::string, std::string> fullDescription;
+        for (const auto& d : ft.devices())
+            fullDescription[d.name] = described(ft, d);
+
+        std::size_t pairs = 0;
+        std::size_t smaller = 0;
+        std::set<std::string> verdicts;
+        for (const BlockDevice& a : ft.devices()) {
+            for (const BlockDevice& b : ft.devices()) {
+                if (a.index == b.index || a.sizeBytes == 0 || b.sizeBytes == 0)
+                    continue;
+                options.around = std::vector<DevNum>{a.devnum, b.devnum};
+                options.probeOnly = [&](const Topology& t) { return endpointDevices(t, a.name, b.name); };
+                auto part = scanSystem(options);
+                QVERIFY(part.has_value());
+                const std::string pair = a.name + " -> " + b.name;
+                QCOMPARE(namesOf(*part->topology), expectedAround(ft, {a.index, b.index}));
+                for (const auto& d : part->topology->devices())
+                    QVERIFY2(described(*part->topology, d) == fullDescription[d.name],
+                             (pair + ":\n" + described(*part->topology, d) + "\nvs\n" + fullDescription[d.name]).c_str());
+                const std::string mine = planAndVerdict(*part, a.name, b.name);
+                const std::string theirs = planAndVerdict(*full, a.name, b.name);
+                QVERIFY2(mine == theirs, (pair + ":\n" + mine + "\nvs\n" + theirs).c_str());
+                verdicts.insert(mine.substr(mine.rfind('\n') + 1, 40));
+                smaller += part->topology->size() < ft.size();
+                ++pairs;
+            }
+        }
+        QVERIFY(pairs > 500);
+        QCOMPARE(smaller, pairs);
+        QVERIFY(verdicts.size() > 3); // safe, held, built on the other, overlapping, ...
+
+        // lab_slin (sda + sdb1): its leaves and sdb1's disk; no other namespace or LUN.
+        options.around = std::vector<DevNum>{ft.find("lab_slin")->devnum};
+        options.probeOnly = nullptr;
+        auto slin = scanSystem(options);
+        QVERIFY(slin.has_value());
+        QCOMPARE(namesOf(*slin->topology), (std::set<std::string>{"dm-8", "sda", "sdb", "sdb1"}));
+        // A number that is no device adds nothing.
+        options.around = std::vector<DevNum>{DevNum{4095, 4095}};
+        auto none = scanSystem(options);
+        QVERIFY(none.has_value());
+        QCOMPARE(none->topology->size(), std::size_t(0));
+    }
+
+    void readAroundFollowsDevBlockLinks()
+    {
+        // A live /sys has dev/block/MAJ:MIN links: the read starts there and never touches
+        // the other devices. Proof: a device whose number cannot be read warns in a full
+        // read and is not even looked at in a read around another device.
+        const auto fixture = std::filesystem::path(OFFLOADCP_FIXTURES) / "lab-all";
+        QTemporaryDir tmp;
+        QVERIFY(tmp.isValid());
+        const std::filesystem::path sys = std::filesystem::path(tmp.path().toStdString()) / "sys";
+        std::filesystem::copy(fixture / "sys", sys,
+                              std::filesystem::copy_options::recursive | std::filesystem::copy_options::copy_symlinks);
+        auto full = readFixtureTopology(fixture);
+        QVERIFY(full.has_value());
+        std::filesystem::create_directories(sys / "dev/block");
+        for (const auto& d : full->devices()) {
+            const auto target = std::filesystem::read_symlink(sys / "class/block" / d.name);
+            std::filesystem::create_symlink(std::filesystem::path("../..") / target.lexically_relative("../.."),
+                                            sys / "dev/block" / d.devnum.str());
+        }
+        const auto nvme1n2Dir = std::filesystem::canonical(sys / "class/block/nvme1n2");
+        std::filesystem::remove(nvme1n2Dir / "dev");
+        std::filesystem::create_directory(nvme1n2Dir / "dev"); // reading it fails (EISDIR)
+
+        TopologyOptions options;
+        options.sysfsRoot = sys;
+        options.mountinfo.clear();
+        options.swaps.clear();
+        auto warned = readTopology(options);
+        QVERIFY(warned.has_value());
+        auto mentions = [](const Topology& t, const std::string& what) {
+            for (const auto& w : t.warnings())
+                if (w.find(what) != std::string::npos)
+                    return true;
+            return false;
+        };
+        QVERIFY(mentions(*warned, "nvme1n2"));
+
+        auto dm = makeDmsetupTextSource(fixture / "dmsetup-table.txt");
+        options.dm = dm.get();
+        options.around = std::vector<DevNum>{full->find("lab_mix")->devnum, full->find("sdb1")->devnum};
+        auto around = readTopology(options);
+        QVERIFY(around.has_value());
+        QVERIFY(!mentions(*around, "nvme1n2"));
+        QCOMPARE(namesOf(*around), (std::set<std::string>{"dm-7", "dm-8", "nvme0n3", "sda", "sdb", "sdb1"}));
+        QVERIFY(around->find("lab_mix")->dm->tableKnown);
+    }
+
+    void endpointNumbersWithoutATopology()
+    {
+        // What `copy` and `plan` read around, found from the names alone.
+        const auto sys = std::filesystem::path(OFFLOADCP_FIXTURES) / "lab-all" / "sys";
+        QTemporaryDir tmp;
+        const std::string file = tmp.path().toStdString() + "/image.raw";
+        std::ofstream(file) << "x";
+        // kernel names (from the tree), MAJ:MIN; a file and a new destination add nothing
+        auto found = endpointDevNums({"sda", "259:1", file, tmp.path().toStdString() + "/new.raw"}, sys);
+        QVERIFY(found.has_value());
+        QCOMPARE(found->size(), std::size_t(2));
+        QCOMPARE((*found)[0], readFixtureTopology(sys.parent_path())->find("sda")->devnum);
+        QCOMPARE((*found)[1], (DevNum{259, 1}));
+        // Only the whole topology can tell: a stable id, a missing /dev path, a typo, a
+        // character device, a directory.
+        for (const char* spec : {"wwn:naa.6001405c0de0a010", "loop:/var/lib/image.raw", "/dev/no-such-disk",
+                                 "no-such-thing", "/dev/null", "/tmp", ""})
+            QVERIFY2(!endpointDevNums({"sda", spec}, sys).has_value(), spec);
+        // A block device node: its st_rdev.
+        for (const auto& entry : std::filesystem::directory_iterator("/dev")) {
+            struct stat st {};
+            if (::stat(entry.path().c_str(), &st) == 0 && S_ISBLK(st.st_mode)) {
+                auto one = endpointDevNums({entry.path().string()});
+                QVERIFY(one.has_value());
+                QCOMPARE(*one, std::vector<DevNum>{DevNum::fromDevT(st.st_rdev)});
+                break;
+            }
+        }
     }
 
     void missingFixtureIsAnError()
