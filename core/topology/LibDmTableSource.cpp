@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// The only file that talks to libdevmapper.
+// The only file that talks to libdevmapper. It is loaded with dlopen on first use (when a
+// device-mapper device is read): a copy between LUNs or namespaces does not map it and the
+// libraries it needs (libselinux, libudev, libpcre2).
 #include "topology/Topology.h"
 
 #include <libdevmapper.h>
@@ -7,10 +9,15 @@
 #include <cerrno>
 #include <cstdarg>
 #include <cstdio>
+#include <dlfcn.h>
 #include <fstream>
 #include <mutex>
 #include <string>
 #include <sys/stat.h>
+
+#ifndef OFFLOADCP_LIBDM_SONAME
+#define OFFLOADCP_LIBDM_SONAME "libdevmapper.so.1.02.1"
+#endif
 
 namespace offload {
 
@@ -35,6 +42,54 @@ __attribute__((format(printf, 5, 6))) void captureLibdmLog(int level, const char
     g_lastLibdmError = buf;
 }
 
+/// The libdevmapper functions offloadcp uses, resolved from the library once.
+struct LibDm {
+    decltype(&::dm_log_with_errno_init) logWithErrnoInit = nullptr;
+    decltype(&::dm_task_create) taskCreate = nullptr;
+    decltype(&::dm_task_destroy) taskDestroy = nullptr;
+    decltype(&::dm_task_set_major_minor) taskSetMajorMinor = nullptr;
+    decltype(&::dm_task_no_open_count) taskNoOpenCount = nullptr;
+    decltype(&::dm_task_run) taskRun = nullptr;
+    decltype(&::dm_task_get_errno) taskGetErrno = nullptr;
+    decltype(&::dm_task_get_info) taskGetInfo = nullptr;
+    decltype(&::dm_get_next_target) getNextTarget = nullptr;
+    std::string unavailable; ///< non-empty: why it could not be loaded
+
+    template <class F> bool resolve(void* handle, F& fn, const char* name)
+    {
+        fn = reinterpret_cast<F>(::dlsym(handle, name));
+        if (!fn && unavailable.empty())
+            unavailable = std::string(OFFLOADCP_LIBDM_SONAME " lacks ") + name;
+        return fn != nullptr;
+    }
+
+    static const LibDm& get()
+    {
+        static const LibDm lib = [] {
+            LibDm l;
+            // Never closed: libdm keeps process-wide state.
+            void* handle = ::dlopen(OFFLOADCP_LIBDM_SONAME, RTLD_NOW | RTLD_LOCAL);
+            if (!handle) {
+                const char* why = ::dlerror();
+                l.unavailable = std::string("cannot load " OFFLOADCP_LIBDM_SONAME) + (why ? std::string(": ") + why : "")
+                                + " (install libdevmapper1.02.1)";
+                return l;
+            }
+            l.resolve(handle, l.logWithErrnoInit, "dm_log_with_errno_init");
+            l.resolve(handle, l.taskCreate, "dm_task_create");
+            l.resolve(handle, l.taskDestroy, "dm_task_destroy");
+            l.resolve(handle, l.taskSetMajorMinor, "dm_task_set_major_minor");
+            l.resolve(handle, l.taskNoOpenCount, "dm_task_no_open_count");
+            l.resolve(handle, l.taskRun, "dm_task_run");
+            l.resolve(handle, l.taskGetErrno, "dm_task_get_errno");
+            l.resolve(handle, l.taskGetInfo, "dm_task_get_info");
+            l.resolve(handle, l.getNextTarget, "dm_get_next_target");
+            return l;
+        }();
+        return lib;
+    }
+};
+
 /// Whether this kernel has device-mapper at all, without asking libdm (which would log).
 bool kernelHasDeviceMapper()
 {
@@ -56,6 +111,8 @@ public:
     {
         if (!kernelHasDeviceMapper())
             m_unavailable = "no device-mapper in this kernel";
+        else
+            m_unavailable = LibDm::get().unavailable;
     }
 
     std::string unavailableReason() const override { return m_unavailable; }
@@ -67,21 +124,20 @@ public:
         if (!m_unavailable.empty())
             return std::unexpected(Error::make(Errc::Unsupported, who, m_unavailable));
 
+        const LibDm& dm = LibDm::get();
         std::lock_guard lock(g_libdmMutex);
-        dm_log_with_errno_init(captureLibdmLog);
+        dm.logWithErrnoInit(captureLibdmLog);
         g_lastLibdmError.clear();
-        struct TaskDeleter {
-            void operator()(dm_task* task) const { dm_task_destroy(task); }
-        };
-        std::unique_ptr<dm_task, TaskDeleter> task(dm_task_create(DM_DEVICE_TABLE));
+        auto destroy = [&dm](dm_task* task) { dm.taskDestroy(task); };
+        std::unique_ptr<dm_task, decltype(destroy)> task(dm.taskCreate(DM_DEVICE_TABLE), destroy);
         if (!task)
             return std::unexpected(Error::make(Errc::Internal, who, "libdevmapper could not create a task"));
-        if (!dm_task_set_major_minor(task.get(), static_cast<int>(devnum.major),
+        if (!dm.taskSetMajorMinor(task.get(), static_cast<int>(devnum.major),
                                      static_cast<int>(devnum.minor), 0))
             return std::unexpected(Error::make(Errc::Internal, who, "libdevmapper rejected the device number"));
-        dm_task_no_open_count(task.get());
-        if (!dm_task_run(task.get())) {
-            const int err = dm_task_get_errno(task.get());
+        dm.taskNoOpenCount(task.get());
+        if (!dm.taskRun(task.get())) {
+            const int err = dm.taskGetErrno(task.get());
             std::string what = "cannot read the device-mapper table";
             if (!g_lastLibdmError.empty())
                 what += ": " + g_lastLibdmError;
@@ -94,7 +150,7 @@ public:
             return std::unexpected(std::move(error));
         }
         dm_info info {};
-        if (dm_task_get_info(task.get(), &info) && !info.exists)
+        if (dm.taskGetInfo(task.get(), &info) && !info.exists)
             return std::unexpected(Error::make(Errc::NotFound, who, "the device-mapper device is gone"));
 
         std::vector<DmSegment> segments;
@@ -104,7 +160,7 @@ public:
             uint64_t length = 0;
             char* target = nullptr;
             char* params = nullptr;
-            next = dm_get_next_target(task.get(), next, &start, &length, &target, &params);
+            next = dm.getNextTarget(task.get(), next, &start, &length, &target, &params);
             if (!target)
                 break; // a device without a table
             segments.push_back(DmSegment{start, length, target, params ? params : ""});
