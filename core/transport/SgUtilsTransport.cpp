@@ -13,7 +13,9 @@
 #include <cstdio>
 #include <cerrno>
 #include <fcntl.h>
+#include <map>
 #include <memory>
+#include <mutex>
 
 namespace offload {
 
@@ -84,7 +86,7 @@ public:
         cdb[1] = 0x00;
         putBe32(&cdb[10], static_cast<uint32_t>(parameterList.size()));
         std::vector<uint8_t> out = parameterList;
-        auto r = run(lun, O_RDWR, cdb, Direction::Out, out, kCopyTimeoutSecs, "EXTENDED COPY");
+        auto r = run(lun, O_RDWR, cdb, Direction::Out, out, kCopyTimeoutSecs, "EXTENDED COPY", true);
         if (!r)
             return std::unexpected(r.error());
         return {};
@@ -119,21 +121,48 @@ private:
     }
 
     /// Sends one CDB; returns the number of bytes transferred in (data-in) or the list size.
+    /// The LUN's node opened read-write once and kept for the transport's life: a copy
+    /// sends one EXTENDED COPY per segment to the same one or two LUNs, and an open and
+    /// close per command is what such a copy would otherwise spend most of its system calls on.
+    Result<int> copyNode(const BlockDevice& lun)
+    {
+        std::lock_guard lock(m_nodesMutex);
+        if (auto it = m_copyNodes.find(lun.devnum); it != m_copyNodes.end())
+            return it->second.get();
+        auto fd = openBlockDevice(lun, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+        if (!fd)
+            return std::unexpected(fd.error());
+        const int raw = fd->get();
+        m_copyNodes.emplace(lun.devnum, std::move(*fd));
+        return raw;
+    }
+
     template <std::size_t N>
     Result<std::size_t> run(const BlockDevice& lun, int openFlags, const std::array<uint8_t, N>& cdb,
                             Direction direction, std::vector<uint8_t>& buffer, int timeoutSecs,
-                            const std::string& what)
+                            const std::string& what, bool keepOpen = false)
     {
         if (lun.kind != DeviceKind::ScsiDisk)
             return std::unexpected(Error::make(
                 Errc::InvalidArgument, lun.name,
                 std::string("refusing SCSI passthrough: this is a ") + toString(lun.kind) + ", not a SCSI disk",
                 "Commands go to the leaf LUN with translated LBAs, never to a partition or dm node"));
-        auto fd = openBlockDevice(lun, openFlags | O_NONBLOCK | O_CLOEXEC);
-        if (!fd)
-            return std::unexpected(fd.error());
+        std::optional<UniqueFd> own;
+        int node = -1;
+        if (keepOpen) {
+            auto kept = copyNode(lun);
+            if (!kept)
+                return std::unexpected(kept.error());
+            node = *kept;
+        } else {
+            auto fd = openBlockDevice(lun, openFlags | O_NONBLOCK | O_CLOEXEC);
+            if (!fd)
+                return std::unexpected(fd.error());
+            own.emplace(std::move(*fd));
+            node = own->get();
+        }
 
-        PtObject pt(construct_scsi_pt_obj_with_fd(fd->get(), 0));
+        PtObject pt(construct_scsi_pt_obj_with_fd(node, 0));
         if (!pt)
             return std::unexpected(Error::make(Errc::System, lun.name, "cannot allocate a SCSI pass-through object"));
         if (const int err = get_scsi_pt_os_err(pt.get()); err != 0)
@@ -217,6 +246,9 @@ private:
         e.scsi = s;
         return e;
     }
+
+    std::mutex m_nodesMutex;
+    std::map<DevNum, UniqueFd> m_copyNodes;
 };
 
 } // namespace
