@@ -76,6 +76,7 @@ struct CopyJob::Private {
     std::deque<std::pair<double, uint64_t>> samples;
     double rate = 0;
     Clock::time_point lastProgress{};
+    bool progressDue = false;           ///< an offload thread moved bytes and an event is due
     double cpuUser = 0;
     double cpuSystem = 0;
     std::size_t offloadThreadsRunning = 0;
@@ -375,6 +376,14 @@ void Runner::settle(const std::vector<Unit>& units, uint64_t bytesPerBlock, cons
         add(method, bytes);
         credit(units[u].volumeSrcOffset, bytes, method, doneBytes ? secs * double(bytes) / double(doneBytes) : 0);
     }
+    if (doneBytes > 0) {
+        // Wake the worker for a progress event only when one is due: it does not poll.
+        std::lock_guard lock(d.mutex);
+        if (Clock::now() - d.lastProgress >= m_options.progressInterval) {
+            d.progressDue = true;
+            d.wake.notify_all();
+        }
+    }
     if (outcome.kind == StepOutcome::Kind::Done)
         return;
     if (outcome.kind == StepOutcome::Kind::Failed) {
@@ -668,14 +677,18 @@ void Runner::run(CopyResult& result)
         maybeProgress();
     }
 
-    // Wait for the offload threads, copying what they decline as it comes.
+    // Wait for the offload threads, copying what they decline as it comes. The worker
+    // wakes when a command's bytes make a progress event due, for a fallback, at the end,
+    // and otherwise once a second (elapsed time and rate for a device that is slow to answer).
+    const auto heartbeat = std::max<std::chrono::milliseconds>(m_options.progressInterval, std::chrono::seconds(1));
     for (;;) {
         drainFallbacks(!stopping());
         std::unique_lock lock(d.mutex);
         if (d.offloadThreadsRunning == 0 && d.pending.empty())
             break;
-        d.wake.wait_for(lock, m_options.progressInterval,
-                        [&] { return !d.pending.empty() || d.offloadThreadsRunning == 0; });
+        d.wake.wait_for(lock, heartbeat,
+                        [&] { return !d.pending.empty() || d.offloadThreadsRunning == 0 || d.progressDue; });
+        d.progressDue = false;
         lock.unlock();
         maybeProgress();
     }

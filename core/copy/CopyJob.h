@@ -163,7 +163,8 @@ struct CopyOptions {
 /// thread that called start()); a UI must hop to its own thread (queued signal). They must
 /// not call wait() on the same job. Any may be empty.
 struct CopyEvents {
-    /// At most once per CopyOptions::progressInterval, and once at the end.
+    /// At most once per CopyOptions::progressInterval, and once at the end. While only
+    /// offload commands run, when a completed command makes one due (else once a second).
     std::function<void(const CopyProgress&)> progress;
     /// Each time a range planned for offload goes by read/write instead.
     std::function<void(const CopyFallback&)> fallback;

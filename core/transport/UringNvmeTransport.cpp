@@ -10,22 +10,19 @@
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
-#include <future>
 #include <map>
 #include <mutex>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <set>
-#include <thread>
 #include <unistd.h>
+#include <vector>
 
 namespace offload {
 
 namespace {
 
 constexpr uint8_t kCopyOpcode = 0x19;
-constexpr uint64_t kStopToken = ~uint64_t(0);
 constexpr unsigned kRingFlags = IORING_SETUP_SQE128 | IORING_SETUP_CQE32;
 
 static_assert(sizeof(nvme_uring_cmd) <= 80, "nvme_uring_cmd fits the big SQE's command area");
@@ -50,10 +47,28 @@ std::string readTrimmed(const std::filesystem::path& path)
     return text;
 }
 
-/// One command waiting for its completion: (result, DW0).
-struct Pending {
-    std::promise<std::pair<int, uint64_t>> done;
+/// A one-entry ring: one caller's command at a time, submitted and waited for with one
+/// io_uring_enter, so the completion wakes that caller directly.
+struct Ring {
+    io_uring ring{};
+    bool up = false;
+    ~Ring()
+    {
+        if (up)
+            io_uring_queue_exit(&ring);
+    }
 };
+
+/// nullptr with the negative errno in `rc` when the kernel cannot make such a ring.
+std::unique_ptr<Ring> makeRing(int& rc)
+{
+    auto r = std::make_unique<Ring>();
+    rc = io_uring_queue_init(1, &r->ring, kRingFlags);
+    if (rc < 0)
+        return nullptr;
+    r->up = true;
+    return r;
+}
 
 /// A verified generic node for one namespace, or why there is none.
 struct GenericNode {
@@ -68,29 +83,17 @@ public:
     {
         if (m_options.depth == 0)
             m_options.depth = 1;
-        const int rc = io_uring_queue_init(m_options.depth + 1, &m_ring, kRingFlags);
-        if (rc < 0)
+        int rc = 0;
+        auto first = makeRing(rc);
+        if (!first)
             return; // an older kernel: every command goes through the fallback
+        m_free.push_back(std::move(first));
+        m_rings = 1;
         m_ringReady = true;
-        m_reaper = std::thread([this] { reap(); });
     }
 
     ~UringNvmeTransport() override
     {
-        if (m_ringReady) {
-            {
-                std::unique_lock lock(m_mutex);
-                io_uring_sqe* sqe = m_ringBroken ? nullptr : io_uring_get_sqe(&m_ring);
-                if (sqe) {
-                    io_uring_prep_nop(sqe);
-                    io_uring_sqe_set_data64(sqe, kStopToken);
-                    io_uring_submit(&m_ring);
-                }
-            }
-            if (m_reaper.joinable())
-                m_reaper.join();
-            io_uring_queue_exit(&m_ring);
-        }
         for (auto& [dev, node] : m_nodes)
             if (node.fd >= 0)
                 ::close(node.fd);
@@ -187,91 +190,100 @@ private:
     bool ringUsable()
     {
         std::lock_guard lock(m_mutex);
-        return m_ringReady && !m_ringBroken;
+        return m_ringReady;
     }
 
+    /// A ring of the pool, made when fewer than `depth` exist, else the next one released.
+    std::unique_ptr<Ring> acquire()
+    {
+        std::unique_lock lock(m_mutex);
+        for (;;) {
+            if (!m_free.empty()) {
+                auto r = std::move(m_free.back());
+                m_free.pop_back();
+                return r;
+            }
+            if (m_rings < m_options.depth) {
+                ++m_rings;
+                lock.unlock();
+                int rc = 0;
+                auto r = makeRing(rc);
+                if (!r) {
+                    lock.lock();
+                    --m_rings;
+                    m_released.notify_one();
+                }
+                return r;
+            }
+            m_released.wait(lock);
+        }
+    }
+
+    void release(std::unique_ptr<Ring> r)
+    {
+        std::lock_guard lock(m_mutex);
+        if (r)
+            m_free.push_back(std::move(r));
+        else
+            --m_rings; // dropped (its state is unknown)
+        m_released.notify_one();
+    }
+
+    /// (result, DW0). -EOPNOTSUPP: not sent, the caller falls back.
     std::pair<int, uint64_t> submitAndWait(int fd, const NvmeCopyCommand& command)
     {
-        Pending pending;
-        auto done = pending.done.get_future();
-        {
-            std::unique_lock lock(m_mutex);
-            m_slots.wait(lock, [this] { return m_inFlight < m_options.depth || m_ringBroken; });
-            if (m_ringBroken)
-                return {-EOPNOTSUPP, 0}; // not sent: the caller falls back
-            io_uring_sqe* sqe = io_uring_get_sqe(&m_ring);
-            if (!sqe)
-                return {-EOPNOTSUPP, 0};
-            std::memset(sqe, 0, 2 * sizeof(io_uring_sqe)); // a 128-byte SQE
-            sqe->opcode = IORING_OP_URING_CMD;
-            sqe->fd = fd;
-            sqe->cmd_op = NVME_URING_CMD_IO;
-            auto* cmd = reinterpret_cast<nvme_uring_cmd*>(sqe->cmd);
-            const NvmeCopyDwords dw = nvmeCopyDwords(command);
-            cmd->opcode = kCopyOpcode;
-            cmd->nsid = command.nsid;
-            cmd->addr = reinterpret_cast<uintptr_t>(command.descriptors.data());
-            cmd->data_len = static_cast<uint32_t>(command.descriptors.size());
-            cmd->cdw10 = dw.cdw10;
-            cmd->cdw11 = dw.cdw11;
-            cmd->cdw12 = dw.cdw12;
-            io_uring_sqe_set_data64(sqe, reinterpret_cast<uintptr_t>(&pending));
-            const int rc = io_uring_submit(&m_ring);
-            if (rc < 1)
-                return {-EOPNOTSUPP, 0}; // not submitted: the caller falls back
-            ++m_inFlight;
-            m_pending.insert(&pending);
+        std::unique_ptr<Ring> r = acquire();
+        if (!r)
+            return {-EOPNOTSUPP, 0};
+        io_uring_sqe* sqe = io_uring_get_sqe(&r->ring);
+        if (!sqe) {
+            release(std::move(r));
+            return {-EOPNOTSUPP, 0};
         }
-        return done.get();
-    }
-
-    void reap()
-    {
-        for (;;) {
-            io_uring_cqe* cqe = nullptr;
-            const int rc = io_uring_wait_cqe(&m_ring, &cqe);
-            if (rc == -EINTR)
-                continue;
-            if (rc < 0) {
-                // The ring is broken: nothing more completes through it. Whether the
-                // commands in flight ran is unknown, so they fail with EIO (not a fallback).
-                std::lock_guard lock(m_mutex);
-                m_ringBroken = true;
-                for (Pending* p : m_pending)
-                    p->done.set_value({-EIO, 0});
-                m_pending.clear();
-                m_inFlight = 0;
-                m_slots.notify_all();
-                return;
-            }
-            const uint64_t token = io_uring_cqe_get_data64(cqe);
-            const int result = cqe->res;
-            const uint64_t dw0 = cqe->big_cqe[0];
-            io_uring_cqe_seen(&m_ring, cqe);
-            if (token == kStopToken)
-                return;
-            auto* pending = reinterpret_cast<Pending*>(static_cast<uintptr_t>(token));
-            {
-                std::lock_guard lock(m_mutex);
-                --m_inFlight;
-                m_pending.erase(pending);
-            }
-            m_slots.notify_one();
-            pending->done.set_value({result, dw0});
+        std::memset(sqe, 0, 2 * sizeof(io_uring_sqe)); // a 128-byte SQE
+        sqe->opcode = IORING_OP_URING_CMD;
+        sqe->fd = fd;
+        sqe->cmd_op = NVME_URING_CMD_IO;
+        auto* cmd = reinterpret_cast<nvme_uring_cmd*>(sqe->cmd);
+        const NvmeCopyDwords dw = nvmeCopyDwords(command);
+        cmd->opcode = kCopyOpcode;
+        cmd->nsid = command.nsid;
+        cmd->addr = reinterpret_cast<uintptr_t>(command.descriptors.data());
+        cmd->data_len = static_cast<uint32_t>(command.descriptors.size());
+        cmd->cdw10 = dw.cdw10;
+        cmd->cdw11 = dw.cdw11;
+        cmd->cdw12 = dw.cdw12;
+        // One system call submits the command and sleeps until it completes.
+        int rc = io_uring_submit_and_wait(&r->ring, 1);
+        if (rc < 1 && io_uring_sq_ready(&r->ring) > 0) {
+            // Not submitted: take the SQE back by dropping the ring; the caller falls back.
+            release(nullptr);
+            return {-EOPNOTSUPP, 0};
         }
+        io_uring_cqe* cqe = nullptr;
+        do
+            rc = io_uring_wait_cqe(&r->ring, &cqe);
+        while (rc == -EINTR);
+        if (rc < 0) {
+            // Submitted but no completion can be read: whether it ran is unknown, so it
+            // fails with EIO (not a fallback), and the ring is not used again.
+            release(nullptr);
+            return {-EIO, 0};
+        }
+        const std::pair<int, uint64_t> out{cqe->res, cqe->big_cqe[0]};
+        io_uring_cqe_seen(&r->ring, cqe);
+        release(std::move(r));
+        return out;
     }
 
     std::unique_ptr<NvmeTransport> m_fallback;
     UringNvmeOptions m_options;
-    io_uring m_ring{};
     bool m_ringReady = false;
-    bool m_ringBroken = false;
-    std::set<Pending*> m_pending;
     std::mutex m_mutex;
-    std::condition_variable m_slots;
-    unsigned m_inFlight = 0;
+    std::condition_variable m_released;
+    std::vector<std::unique_ptr<Ring>> m_free; ///< rings not in use
+    unsigned m_rings = 0;                      ///< rings in existence (at most depth)
     std::map<DevNum, GenericNode> m_nodes;
-    std::thread m_reaper;
 };
 
 } // namespace

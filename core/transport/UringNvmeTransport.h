@@ -14,17 +14,17 @@
 namespace offload {
 
 struct UringNvmeOptions {
-    unsigned depth = 32;                         ///< commands in flight at most (ring entries)
+    unsigned depth = 32;                         ///< commands in flight at most (one-entry rings)
     std::filesystem::path sysfsRoot = "/sys";    ///< where /class/nvme-generic/ngXnY/dev is read
     std::filesystem::path devRoot = "/dev";      ///< where ngXnY nodes are opened
 };
 
 /// An NvmeTransport that sends Copy through io_uring NVMe passthrough (IORING_OP_URING_CMD,
 /// NVME_URING_CMD_IO) on the namespace's generic char device (/dev/ngXnY). Each copy() call
-/// submits its command to one shared ring and waits for its own completion, so callers on
-/// several threads (CopyJob's offload threads) keep several commands in flight on one ring
-/// and one completion thread instead of one blocked ioctl each. Completions carry the NVMe
-/// status and DW0 like the ioctl path.
+/// takes a one-entry ring from a small pool, submits its command and sleeps until it
+/// completes in the same system call, so callers on several threads (CopyJob's offload
+/// threads) keep several commands in flight, and each completion wakes only its caller.
+/// Completions carry the NVMe status and DW0 like the ioctl path.
 ///
 /// Guarded at runtime: when the kernel cannot make a 128-byte-SQE / 32-byte-CQE ring, when
 /// a namespace has no generic node, when the node cannot be verified (its dev_t must match

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <mutex>
 #include <random>
+#include <set>
 #include <thread>
 #include <unistd.h>
 
@@ -225,6 +226,7 @@ private slots:
     void realBackendPartialCompletionFallsBackFromDw0();
     void crossNamespaceRefusedByTheKernelFallsBack();
     void offloadDepthBoundsCommandsInFlight();
+    void offloadProgressFollowsCommandsWithoutPolling();
 };
 
 void TestCopyJob::hostCopyIsExactAndProgressMonotonic()
@@ -644,6 +646,49 @@ void TestCopyJob::offloadDepthBoundsCommandsInFlight()
         if (depth > 1)
             QVERIFY2(most.load() >= 2, "the commands never overlapped");
     }
+}
+
+void TestCopyJob::offloadProgressFollowsCommandsWithoutPolling()
+{
+    // While only offload commands run, the worker sleeps until a command's bytes make a
+    // progress event due: one event per completed command here (each takes 80 ms, the
+    // interval is 40 ms), not one per interval, and the bytes only grow.
+    const uint64_t size = 8 * kMiB;
+    Volumes v(size);
+    CopyPlan plan = mixedPlan(size, 8, 1);
+    plan.extents.pop_back(); // no host copy: offload only
+    plan.length = size / 2;
+    CopyOptions options = testOptions(v);
+    options.offloadInFlight = 1;
+    options.progressInterval = std::chrono::milliseconds(40);
+    options.runNvmeStep = [&](const NvmeCopyStep& step) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(80));
+        StepOutcome out = copyRanges(v, step, step.ranges.size());
+        out.kind = StepOutcome::Kind::Done;
+        return out;
+    };
+    std::mutex m;
+    std::vector<uint64_t> done;
+    CopyEvents events;
+    events.progress = [&](const CopyProgress& p) {
+        std::lock_guard lock(m);
+        done.push_back(p.doneBytes);
+    };
+    auto job = CopyJob::start(twoNamespaces(size), {}, plan, options, events);
+    const CopyResult& r = job->wait();
+    QVERIFY2(r.ok(), r.ok() ? "" : r.status.error().message().c_str());
+    QCOMPARE(r.offloadedBytes, size / 2);
+    std::lock_guard lock(m);
+    QVERIFY(!done.empty());
+    QCOMPARE(done.back(), size / 2);
+    for (std::size_t i = 1; i < done.size(); ++i)
+        QVERIFY(done[i] >= done[i - 1]);
+    std::set<uint64_t> between;
+    for (uint64_t b : done)
+        if (b > 0 && b < size / 2)
+            between.insert(b);
+    QVERIFY2(between.size() >= 3, std::to_string(between.size()).c_str()); // the commands show as they complete
+    QVERIFY2(done.size() <= 8 + 4, std::to_string(done.size()).c_str());   // start, 8 commands, end: no timer
 }
 
 QTEST_GUILESS_MAIN(TestCopyJob)
