@@ -99,7 +99,7 @@ struct CopyCommandOptions {
     bool force = false;
     bool cancelOnStdin = false;
     unsigned ioDepth = 8;
-    unsigned offloadDepth = 4;
+    unsigned offloadDepth = 0; ///< 0: from the command size (defaultOffloadDepth)
 };
 
 /// --cancel-on-stdin: the control channel of a caller that cannot signal this process
@@ -582,7 +582,7 @@ void addCopyCommand(CLI::App& app, GlobalOptions& global, Runner& run)
     cmd->add_option("--io-size", o->ioBytes, "host copy: bytes per I/O (default 4M)");
     cmd->add_option("--io-depth", o->ioDepth, "host copy: I/Os in flight (default 8)")->check(CLI::Range(1, 64));
     cmd->add_option("--offload-depth", o->offloadDepth,
-                    "offload: copy commands in flight (default 4; 1 sends them one at a time)")
+                    "offload: copy commands in flight (default: as many as fit in 32 MiB, 1 to 4)")
         ->check(CLI::Range(1, 32));
     cmd->add_flag("--cancel-on-stdin", o->cancelOnStdin,
                   "cancel (exit 130) when stdin reads a line \"cancel\" or ends: for callers that cannot signal a "

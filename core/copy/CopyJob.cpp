@@ -620,7 +620,8 @@ void Runner::run(CopyResult& result)
     std::vector<std::thread> pool;
     if (hasOffload) {
         const std::size_t steps = m_plan.nvmeSteps.size() + m_plan.xcopySteps.size();
-        const std::size_t n = std::clamp<std::size_t>(m_options.offloadInFlight, 1, steps);
+        const unsigned depth = m_options.offloadInFlight ? m_options.offloadInFlight : defaultOffloadDepth(m_plan);
+        const std::size_t n = std::clamp<std::size_t>(depth, 1, steps);
         {
             std::lock_guard lock(d.mutex);
             d.offloadThreadsRunning = n;
@@ -734,6 +735,22 @@ void Runner::run(CopyResult& result)
 }
 
 } // namespace
+
+unsigned defaultOffloadDepth(const CopyPlan& plan)
+{
+    constexpr uint64_t kBytesInFlight = 32ull << 20;
+    constexpr unsigned kMostInFlight = 4;
+    uint64_t bytes = 0;
+    for (const NvmeCopyStep& step : plan.nvmeSteps)
+        bytes += step.bytes();
+    for (const XcopyStep& step : plan.xcopySteps)
+        bytes += step.bytes();
+    const std::size_t steps = plan.nvmeSteps.size() + plan.xcopySteps.size();
+    if (steps == 0 || bytes == 0)
+        return 1;
+    const uint64_t average = std::max<uint64_t>(bytes / steps, 1);
+    return static_cast<unsigned>(std::clamp<uint64_t>(kBytesInFlight / average, 1, kMostInFlight));
+}
 
 void CopyJob::run()
 {

@@ -227,6 +227,7 @@ private slots:
     void crossNamespaceRefusedByTheKernelFallsBack();
     void offloadDepthBoundsCommandsInFlight();
     void offloadProgressFollowsCommandsWithoutPolling();
+    void defaultDepthFollowsCommandSize();
 };
 
 void TestCopyJob::hostCopyIsExactAndProgressMonotonic()
@@ -689,6 +690,53 @@ void TestCopyJob::offloadProgressFollowsCommandsWithoutPolling()
             between.insert(b);
     QVERIFY2(between.size() >= 3, std::to_string(between.size()).c_str()); // the commands show as they complete
     QVERIFY2(done.size() <= 8 + 4, std::to_string(done.size()).c_str());   // start, 8 commands, end: no timer
+}
+
+void TestCopyJob::defaultDepthFollowsCommandSize()
+{
+    // As many as fit in 32 MiB: large commands one at a time, small ones up to 4.
+    auto planOf = [](std::size_t steps, uint64_t stepBytes) {
+        CopyPlan plan = basePlan(steps * stepBytes);
+        for (std::size_t s = 0; s < steps; ++s) {
+            XcopyStep step;
+            step.blockBytes = 512;
+            step.segments.push_back({s * stepBytes / 512, s * stepBytes / 512, uint32_t(stepBytes / 512), 0, 0});
+            plan.xcopySteps.push_back(step);
+        }
+        return plan;
+    };
+    QCOMPARE(defaultOffloadDepth(planOf(8, 65535 * 512)), 1u); // LIO's 65,535-block segments
+    QCOMPARE(defaultOffloadDepth(planOf(8, 32 * kMiB)), 1u);
+    QCOMPARE(defaultOffloadDepth(planOf(3, 16 * kMiB)), 2u);
+    QCOMPARE(defaultOffloadDepth(planOf(5, 10 * kMiB)), 3u);
+    QCOMPARE(defaultOffloadDepth(planOf(100, 1 * kMiB)), 4u);
+    QCOMPARE(defaultOffloadDepth(basePlan(kMiB)), 1u);                    // nothing to offload
+    CopyPlan nvme = mixedPlan(512 * kMiB, 2, 1);                           // 2 commands of 128 MiB
+    QCOMPARE(defaultOffloadDepth(nvme), 1u);
+
+    // The job uses it when no depth is given: 8 small commands overlap.
+    const uint64_t size = 8 * kMiB;
+    Volumes v(size);
+    CopyPlan plan = mixedPlan(size, 8, 1);
+    CopyOptions options = testOptions(v);
+    QCOMPARE(options.offloadInFlight, 0u);
+    std::atomic<unsigned> inFlight{0};
+    std::atomic<unsigned> most{0};
+    options.runNvmeStep = [&](const NvmeCopyStep& step) {
+        const unsigned now = ++inFlight;
+        unsigned seen = most.load();
+        while (now > seen && !most.compare_exchange_weak(seen, now)) {
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(40));
+        --inFlight;
+        StepOutcome out = copyRanges(v, step, step.ranges.size());
+        out.kind = StepOutcome::Kind::Done;
+        return out;
+    };
+    auto job = CopyJob::start(twoNamespaces(size), {}, plan, options, {});
+    QVERIFY(job->wait().ok());
+    QVERIFY(v.readDst() == v.data);
+    QVERIFY2(most.load() >= 2 && most.load() <= 4, std::to_string(most.load()).c_str());
 }
 
 QTEST_GUILESS_MAIN(TestCopyJob)
