@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <fcntl.h>
+#include <functional>
 #include <mutex>
 #include <random>
 #include <set>
@@ -169,6 +170,30 @@ StepOutcome copyRanges(const Volumes& v, const NvmeCopyStep& step, std::size_t c
     out.unitsDone = count;
     return out;
 }
+
+/// A step runner for `v` that takes 40 ms per command and records the most commands it
+/// saw at once (the job's offload threads call it concurrently).
+struct InFlightMeter {
+    std::atomic<unsigned> now{0};
+    std::atomic<unsigned> most{0};
+    std::atomic<unsigned> commands{0};
+
+    std::function<StepOutcome(const NvmeCopyStep&)> runner(const Volumes& v)
+    {
+        return [this, &v](const NvmeCopyStep& step) {
+            const unsigned current = ++now;
+            unsigned seen = most.load();
+            while (current > seen && !most.compare_exchange_weak(seen, current)) {
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(40));
+            ++commands;
+            --now;
+            StepOutcome out = copyRanges(v, step, step.ranges.size());
+            out.kind = StepOutcome::Kind::Done;
+            return out;
+        };
+    }
+};
 
 /// Namespaces 1 and 2 (dev_t 259:1, 259:2) of one NVMe controller with Copy: `ocfs` copy
 /// formats, `mssrl` blocks per range, MCL 65536, 8 ranges; `subsysnqn` may be empty.
@@ -623,29 +648,16 @@ void TestCopyJob::offloadDepthBoundsCommandsInFlight()
         CopyPlan plan = mixedPlan(size, 8, 1); // 8 commands
         CopyOptions options = testOptions(v);
         options.offloadInFlight = depth;
-        std::atomic<unsigned> inFlight{0};
-        std::atomic<unsigned> most{0};
-        std::atomic<unsigned> commands{0};
-        options.runNvmeStep = [&](const NvmeCopyStep& step) {
-            const unsigned now = ++inFlight;
-            unsigned seen = most.load();
-            while (now > seen && !most.compare_exchange_weak(seen, now)) {
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(40));
-            ++commands;
-            --inFlight;
-            StepOutcome out = copyRanges(v, step, step.ranges.size());
-            out.kind = StepOutcome::Kind::Done;
-            return out;
-        };
+        InFlightMeter meter;
+        options.runNvmeStep = meter.runner(v);
         auto job = CopyJob::start(twoNamespaces(size), {}, plan, options, {});
         const CopyResult& r = job->wait();
         QVERIFY2(r.ok(), r.ok() ? "" : r.status.error().message().c_str());
         QVERIFY(v.readDst() == v.data);
-        QCOMPARE(commands.load(), 8u);
-        QVERIFY2(most.load() <= depth, std::to_string(most.load()).c_str());
+        QCOMPARE(meter.commands.load(), 8u);
+        QVERIFY2(meter.most.load() <= depth, std::to_string(meter.most.load()).c_str());
         if (depth > 1)
-            QVERIFY2(most.load() >= 2, "the commands never overlapped");
+            QVERIFY2(meter.most.load() >= 2, "the commands never overlapped");
     }
 }
 
@@ -720,23 +732,12 @@ void TestCopyJob::defaultDepthFollowsCommandSize()
     CopyPlan plan = mixedPlan(size, 8, 1);
     CopyOptions options = testOptions(v);
     QCOMPARE(options.offloadInFlight, 0u);
-    std::atomic<unsigned> inFlight{0};
-    std::atomic<unsigned> most{0};
-    options.runNvmeStep = [&](const NvmeCopyStep& step) {
-        const unsigned now = ++inFlight;
-        unsigned seen = most.load();
-        while (now > seen && !most.compare_exchange_weak(seen, now)) {
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(40));
-        --inFlight;
-        StepOutcome out = copyRanges(v, step, step.ranges.size());
-        out.kind = StepOutcome::Kind::Done;
-        return out;
-    };
+    InFlightMeter meter;
+    options.runNvmeStep = meter.runner(v);
     auto job = CopyJob::start(twoNamespaces(size), {}, plan, options, {});
     QVERIFY(job->wait().ok());
     QVERIFY(v.readDst() == v.data);
-    QVERIFY2(most.load() >= 2 && most.load() <= 4, std::to_string(most.load()).c_str());
+    QVERIFY2(meter.most.load() >= 2 && meter.most.load() <= 4, std::to_string(meter.most.load()).c_str());
 }
 
 QTEST_GUILESS_MAIN(TestCopyJob)
