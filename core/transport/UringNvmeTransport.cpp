@@ -130,7 +130,7 @@ public:
             return std::unexpected(Error::make(Errc::InvalidArgument, ns.name,
                                                "copy command addressed to nsid " + std::to_string(command.nsid) +
                                                    " sent to the node of nsid " + std::to_string(ns.nvme->nsid)));
-        const int fd = ringUsable() ? genericNode(ns) : -1;
+        const int fd = m_ringReady ? genericNode(ns) : -1;
         if (fd < 0)
             return m_fallback->copy(ns, command);
 
@@ -185,12 +185,6 @@ private:
         if (nsid < 0 || static_cast<uint32_t>(nsid) != ns.nvme->nsid)
             return name + " answers nsid " + std::to_string(nsid) + ", expected " + std::to_string(ns.nvme->nsid);
         return {};
-    }
-
-    bool ringUsable()
-    {
-        std::lock_guard lock(m_mutex);
-        return m_ringReady;
     }
 
     /// A ring of the pool, made when fewer than `depth` exist, else the next one released.
@@ -278,7 +272,7 @@ private:
 
     std::unique_ptr<NvmeTransport> m_fallback;
     UringNvmeOptions m_options;
-    bool m_ringReady = false;
+    bool m_ringReady = false; ///< set once by the constructor
     std::mutex m_mutex;
     std::condition_variable m_released;
     std::vector<std::unique_ptr<Ring>> m_free; ///< rings not in use
