@@ -502,8 +502,9 @@ int runCopy(const CopyCommandOptions& o, const GlobalOptions& global)
                      + std::to_string(f.srcOffset) + ": " + f.reason);
     };
 
-    // The main thread sleeps on a pipe until the job is done, Ctrl-C, or (with
-    // --cancel-on-stdin) input arrives; once a second at most as a safety net.
+    // The main thread sleeps on a pipe until the job is done (its done event), Ctrl-C (the
+    // signal handler) or, with --cancel-on-stdin, input arrives. It does not poll: the job
+    // always ends with the done event. Without a pipe (pipe2 failed) it looks once a second.
     WakePipe wake;
     events.done = [&wake](const CopyResult&) { wake.notify(); };
     g_wakeFd = wake.writeFd();
@@ -522,9 +523,10 @@ int runCopy(const CopyCommandOptions& o, const GlobalOptions& global)
     StdinCancel stdinCancel;
     const CopyResult* result = nullptr;
     bool told = false;
+    const int pollTimeout = wake.readFd() >= 0 ? -1 : 1000;
     while (!(result = job->waitFor(std::chrono::milliseconds(0)))) {
         pollfd fds[2] = {{wake.readFd(), POLLIN, 0}, {o.cancelOnStdin && !told ? STDIN_FILENO : -1, POLLIN, 0}};
-        if (::poll(fds, 2, 1000) > 0 && (fds[0].revents & POLLIN) && wake.drain()) {
+        if (::poll(fds, 2, pollTimeout) > 0 && (fds[0].revents & POLLIN) && wake.drain()) {
             result = &job->wait(); // the done event: the result follows at once
             break;
         }

@@ -270,6 +270,7 @@ private:
     void maybeProgress(bool force = false);
     Status copyHost(uint64_t srcOffset, uint64_t dstOffset, uint64_t length);
     void offloadThread();
+    void runOffloadSteps(const std::function<void()>& afterEach);
     void runNvme(const NvmeCopyStep& step);
     void runXcopy(const XcopyStep& step);
     template <class Unit>
@@ -468,7 +469,8 @@ void Runner::runXcopy(const XcopyStep& step)
     settle(step.segments, step.blockBytes, outcome, CopyMethod::ScsiXcopy, seconds(Clock::now() - t0), device);
 }
 
-void Runner::offloadThread()
+/// Takes the next offload step until none is left (several threads share the queue).
+void Runner::runOffloadSteps(const std::function<void()>& afterEach)
 {
     const std::size_t nvmeCount = m_plan.nvmeSteps.size();
     const std::size_t total = nvmeCount + m_plan.xcopySteps.size();
@@ -480,7 +482,14 @@ void Runner::offloadThread()
             runNvme(m_plan.nvmeSteps[i]);
         else
             runXcopy(m_plan.xcopySteps[i - nvmeCount]);
+        if (afterEach)
+            afterEach();
     }
+}
+
+void Runner::offloadThread()
+{
+    runOffloadSteps({});
     auto [user, sys] = threadCpu();
     std::lock_guard lock(d.mutex);
     d.cpuUser += user;
@@ -616,18 +625,31 @@ void Runner::run(CopyResult& result)
         m_options.beforeCopy();
     maybeProgress(true);
 
-    // 3. Offload steps on their own threads; the host copy and fallbacks on this one.
+    // 3. Offload steps on their own threads while this one copies the host extents and the
+    // fallbacks. When the plan offloads every extent, this thread runs one share of the
+    // steps itself: with one command in flight there is no other thread, and no hand-off
+    // (a wake-up) per command.
     std::vector<std::thread> pool;
+    const bool hostExtents = std::any_of(m_plan.extents.begin(), m_plan.extents.end(), [](const PlannedExtent& e) {
+        return e.method != CopyMethod::NvmeCopy && e.method != CopyMethod::ScsiXcopy;
+    });
+    const bool workerOffloads = hasOffload && !hostExtents;
     if (hasOffload) {
         const std::size_t steps = m_plan.nvmeSteps.size() + m_plan.xcopySteps.size();
         const unsigned depth = m_options.offloadInFlight ? m_options.offloadInFlight : defaultOffloadDepth(m_plan);
-        const std::size_t n = std::clamp<std::size_t>(depth, 1, steps);
+        const std::size_t n = std::clamp<std::size_t>(depth, 1, steps) - (workerOffloads ? 1 : 0);
         {
             std::lock_guard lock(d.mutex);
             d.offloadThreadsRunning = n;
         }
         for (std::size_t i = 0; i < n; ++i)
             pool.emplace_back([this] { offloadThread(); });
+    }
+    if (workerOffloads) {
+        runOffloadSteps([this] {
+            drainFallbacks(!stopping());
+            maybeProgress();
+        });
     }
 
     for (std::size_t i = 0; i < m_plan.extents.size() && !stopping(); ++i) {
@@ -680,15 +702,16 @@ void Runner::run(CopyResult& result)
 
     // Wait for the offload threads, copying what they decline as it comes. The worker
     // wakes when a command's bytes make a progress event due, for a fallback, at the end,
-    // and otherwise once a second (elapsed time and rate for a device that is slow to answer).
+    // and otherwise when no event went out for a second (elapsed time and rate for a device
+    // that is slow to answer).
     const auto heartbeat = std::max<std::chrono::milliseconds>(m_options.progressInterval, std::chrono::seconds(1));
     for (;;) {
         drainFallbacks(!stopping());
         std::unique_lock lock(d.mutex);
         if (d.offloadThreadsRunning == 0 && d.pending.empty())
             break;
-        d.wake.wait_for(lock, heartbeat,
-                        [&] { return !d.pending.empty() || d.offloadThreadsRunning == 0 || d.progressDue; });
+        d.wake.wait_until(lock, d.lastProgress + heartbeat,
+                          [&] { return !d.pending.empty() || d.offloadThreadsRunning == 0 || d.progressDue; });
         d.progressDue = false;
         lock.unlock();
         maybeProgress();

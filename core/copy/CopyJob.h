@@ -151,7 +151,8 @@ struct CopyOptions {
     StackCacheHook flushSourceStack;
     StackCacheHook dropDestinationCache;
     /// Offload step runners; empty = NvmeCopyBackend / ScsiXcopyBackend over the transports
-    /// above. Called from the job's offload threads (several at once).
+    /// above. Called from the job's offload threads (several at once), and from its worker
+    /// thread when the plan offloads every extent.
     std::function<StepOutcome(const NvmeCopyStep&)> runNvmeStep;
     std::function<StepOutcome(const XcopyStep&)> runXcopyStep;
     /// Called after safety checks and opening, before any byte moves (tests use it to
@@ -172,7 +173,9 @@ unsigned defaultOffloadDepth(const CopyPlan& plan);
 /// not call wait() on the same job. Any may be empty.
 struct CopyEvents {
     /// At most once per CopyOptions::progressInterval, and once at the end. While only
-    /// offload commands run, when a completed command makes one due (else once a second).
+    /// offload commands run, when a completed command makes one due (else after a second
+    /// without one, unless the worker is itself waiting for a command: a plan that offloads
+    /// every extent with one command in flight).
     std::function<void(const CopyProgress&)> progress;
     /// Each time a range planned for offload goes by read/write instead.
     std::function<void(const CopyFallback&)> fallback;

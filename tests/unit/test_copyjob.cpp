@@ -253,6 +253,7 @@ private slots:
     void offloadDepthBoundsCommandsInFlight();
     void offloadProgressFollowsCommandsWithoutPolling();
     void defaultDepthFollowsCommandSize();
+    void offloadOnlyPlanRunsCommandsOnTheWorker();
 };
 
 void TestCopyJob::hostCopyIsExactAndProgressMonotonic()
@@ -738,6 +739,73 @@ void TestCopyJob::defaultDepthFollowsCommandSize()
     QVERIFY(job->wait().ok());
     QVERIFY(v.readDst() == v.data);
     QVERIFY2(meter.most.load() >= 2 && meter.most.load() <= 4, std::to_string(meter.most.load()).c_str());
+}
+
+void TestCopyJob::offloadOnlyPlanRunsCommandsOnTheWorker()
+{
+    // A plan that offloads every extent: the worker sends commands itself (with one in
+    // flight no other thread, so no hand-off per command) and copies what a device declines
+    // as it comes. A plan with host extents keeps the commands off the worker, which copies
+    // those extents meanwhile.
+    const uint64_t size = 8 * kMiB;
+    struct Case {
+        bool hostExtent;
+        unsigned depth;
+    };
+    for (Case c : {Case{false, 1}, Case{false, 2}, Case{true, 1}}) {
+        Volumes v(size);
+        CopyPlan plan = mixedPlan(size, 8, 1); // 8 commands of 512 KiB over the first half
+        if (!c.hostExtent) {
+            plan.extents.pop_back();
+            plan.length = size / 2;
+        }
+        CopyOptions options = testOptions(v);
+        options.offloadInFlight = c.depth;
+        std::mutex m;
+        std::thread::id worker;
+        std::set<std::thread::id> stepThreads;
+        options.beforeCopy = [&] { worker = std::this_thread::get_id(); };
+        InFlightMeter meter;
+        auto run = meter.runner(v);
+        options.runNvmeStep = [&](const NvmeCopyStep& step) {
+            {
+                std::lock_guard lock(m);
+                stepThreads.insert(std::this_thread::get_id());
+            }
+            if (step.sdlba != 2 * 1024) // the third command: declined, nothing copied
+                return run(step);
+            StepOutcome out;
+            out.kind = StepOutcome::Kind::Declined;
+            out.reason = "test: declined";
+            return out;
+        };
+        std::vector<CopyFallback> fallbacks;
+        CopyEvents events;
+        events.fallback = [&](const CopyFallback& f) { fallbacks.push_back(f); };
+        auto job = CopyJob::start(twoNamespaces(size), {}, plan, options, events);
+        const CopyResult& r = job->wait();
+        const std::string what = std::string(c.hostExtent ? "with" : "without") + " a host extent, depth "
+                                 + std::to_string(c.depth);
+        QVERIFY2(r.ok(), (what + ": " + (r.ok() ? "" : r.status.error().message())).c_str());
+        std::vector<unsigned char> dst = v.readDst();
+        QVERIFY2(std::equal(dst.begin(), dst.begin() + long(plan.length), v.data.begin()), what.c_str());
+        QCOMPARE(r.offloadedBytes, size / 2 - 512 * 1024);
+        QCOMPARE(fallbacks.size(), std::size_t(1));
+        QCOMPARE(fallbacks[0].srcOffset, uint64_t(1024 * 1024));
+        QCOMPARE(meter.commands.load(), 7u);
+        QVERIFY2(meter.most.load() <= c.depth, what.c_str());
+
+        std::lock_guard lock(m);
+        QVERIFY(worker != std::thread::id{});
+        if (c.hostExtent) {
+            QVERIFY2(!stepThreads.count(worker), what.c_str());
+        } else if (c.depth == 1) {
+            QVERIFY2(stepThreads == std::set<std::thread::id>{worker}, what.c_str());
+        } else {
+            QVERIFY2(stepThreads.count(worker) && stepThreads.size() == 2, what.c_str());
+            QVERIFY2(meter.most.load() == 2, what.c_str());
+        }
+    }
 }
 
 QTEST_GUILESS_MAIN(TestCopyJob)
