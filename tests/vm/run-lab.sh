@@ -58,12 +58,13 @@ I=$OUT/img
 for f in a-small:256M a-large:256M a-zoned:64M b-ns1:128M b-4k:64M p-ns1:64M virt-plain:32M \
          lio-a:64M lio-b:64M lio-c:64M results:64M; do truncate -s "${f#*:}" "$I/${f%%:*}.img"; done
 # benchmark devices (--bench only): the source range (MIB from offset 0) holds random data; the
-# NVMe namespace holds source and destination (offset MIB + 16 MiB), the LIO LUNs one each
+# NVMe namespace holds source and destination (offset MIB + 16 MiB), the LIO LUNs one each (two
+# LUNs on 512-byte virtio disks, two on 4096-byte ones)
 if [ -n "$BENCH" ]; then
     truncate -s $((2 * BENCH_MIB + 32))M "$I/bench-nvme.img"
-    truncate -s $((BENCH_MIB + 16))M "$I/bench-lio-s.img"; truncate -s $((BENCH_MIB + 16))M "$I/bench-lio-d.img"
+    for f in bench-lio-s bench-lio-d bench-lio4k-s bench-lio4k-d; do truncate -s $((BENCH_MIB + 16))M "$I/$f.img"; done
     head -c $((BENCH_MIB * 1048576)) /dev/urandom > "$I/bench-src.bin"
-    for f in bench-nvme bench-lio-s; do dd if="$I/bench-src.bin" of="$I/$f.img" bs=1M conv=notrunc status=none; done
+    for f in bench-nvme bench-lio-s bench-lio4k-s; do dd if="$I/bench-src.bin" of="$I/$f.img" bs=1M conv=notrunc status=none; done
     rm -f "$I/bench-src.bin"
 fi
 drive() { echo "-drive file=$I/$1.img,if=none,id=$1,format=raw,cache=writeback"; }
@@ -89,10 +90,12 @@ devices() { # LAYOUT: A = boot 1, B = the same devices attached in another order
         echo "${ctrl_p[@]} ${ctrl_b[@]} ${ctrl_a[@]} ${rev[@]} ${vrev[@]}"
     fi
     if [ -n "$BENCH" ]; then  # after the standard devices, which keep their places
-        for f in bench-nvme bench-lio-s bench-lio-d; do drive $f; done
+        for f in bench-nvme bench-lio-s bench-lio-d bench-lio4k-s bench-lio4k-d; do drive $f; done
         echo "-device nvme,id=nvmeX,serial=OFFLBENCH"
         echo "-device nvme-ns,drive=bench-nvme,bus=nvmeX,nsid=1,mssrl=65535,mcl=262140,msrc=127"
         echo "-device virtio-blk-pci,drive=bench-lio-s,serial=LIOBENCHS -device virtio-blk-pci,drive=bench-lio-d,serial=LIOBENCHD"
+        local k4=logical_block_size=4096,physical_block_size=4096
+        echo "-device virtio-blk-pci,drive=bench-lio4k-s,serial=LIOBENCH4S,$k4 -device virtio-blk-pci,drive=bench-lio4k-d,serial=LIOBENCH4D,$k4"
     fi
 }
 

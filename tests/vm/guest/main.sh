@@ -23,7 +23,7 @@ grep -q " /sys/kernel/config " /proc/mounts || mount -t configfs none /sys/kerne
 ip link set lo up
 echo "LAB: modules loaded at $(cut -d' ' -f1 /proc/uptime)s"
 # devices probe asynchronously: wait until the NVMe namespaces and virtio disks are there
-nns=5 nvd=5; [ -n "$LAB_BENCH" ] && nns=6 nvd=7   # --bench: one more namespace, two more virtio disks
+nns=5 nvd=5; [ -n "$LAB_BENCH" ] && nns=6 nvd=9   # --bench: one more namespace, four more virtio disks
 i=0; while [ $i -lt 50 ]; do
     [ "$(ls -d /sys/block/nvme*n* 2>/dev/null | grep -vc 'c[0-9]*n')" -ge $nns ] && [ "$(ls -d /sys/block/vd* 2>/dev/null | wc -l)" -ge $nvd ] && break
     sleep 0.2; i=$((i+1))
@@ -42,10 +42,11 @@ NS_SMALL=$(ns_dev "$CTRL_A" 1); NS_LARGE=$(ns_dev "$CTRL_A" 2); NS_ZONED=$(ns_de
 NS_B1=$(ns_dev "$CTRL_B" 1); NS_4K=$(ns_dev "$CTRL_B" 2); NS_PT=$(ns_dev "$CTRL_P" 1)
 VD_PLAIN=$(vd_by_serial PLAINVIRT); VD_RESULTS=$(vd_by_serial LABRESULTS)
 VD_LIOA=$(vd_by_serial LIOBACKA); VD_LIOB=$(vd_by_serial LIOBACKB); VD_LIOC=$(vd_by_serial LIOBACKC)
-CTRL_BENCH=; NS_BENCH=; VD_BENCHS=; VD_BENCHD=
+CTRL_BENCH=; NS_BENCH=; VD_BENCHS=; VD_BENCHD=; VD_BENCH4S=; VD_BENCH4D=
 if [ -n "$LAB_BENCH" ]; then  # run-lab.sh --bench: the benchmark devices
     CTRL_BENCH=$(ctrl_by_serial OFFLBENCH); NS_BENCH=$(ns_dev "$CTRL_BENCH" 1)
     VD_BENCHS=$(vd_by_serial LIOBENCHS); VD_BENCHD=$(vd_by_serial LIOBENCHD)
+    VD_BENCH4S=$(vd_by_serial LIOBENCH4S); VD_BENCH4D=$(vd_by_serial LIOBENCH4D)
 fi
 
 echo "LAB: NVMe and virtio devices there at $(cut -d' ' -f1 /proc/uptime)s"
@@ -77,6 +78,10 @@ if [ -d $T ] || [ -d /sys/module/target_core_mod ]; then
             mkbs iblock_0 benchs "$VD_BENCHS" c0de0a05; mkbs iblock_0 benchd "$VD_BENCHD" c0de0a06
             mklun $W1 4 $T/core/iblock_0/benchs; mklun $W1 5 $T/core/iblock_0/benchd
         fi
+        if [ -n "$VD_BENCH4S" ] && [ -n "$VD_BENCH4D" ]; then  # LUNs 6 and 7: 4096-byte blocks (the disks')
+            mkbs iblock_0 bench4s "$VD_BENCH4S" c0de0a07; mkbs iblock_0 bench4d "$VD_BENCH4D" c0de0a08
+            mklun $W1 6 $T/core/iblock_0/bench4s; mklun $W1 7 $T/core/iblock_0/bench4d
+        fi
     else   # the other order: SCSI disk names move
         mktarget $W2 naa.50014051ab00f002; mktarget $W1 naa.50014051ab00f001
         mklun $W2 0 $T/core/iblock_0/lioc
@@ -84,6 +89,7 @@ if [ -d $T ] || [ -d /sys/module/target_core_mod ]; then
         mklun $W1 1 $T/core/iblock_0/liob; mklun $W1 0 $T/core/iblock_0/lioa
     fi
     nsd=5; [ -n "$VD_BENCHS" ] && [ -n "$VD_BENCHD" ] && [ "$LAB_BOOT" = 1 ] && nsd=7
+    [ -n "$VD_BENCH4S" ] && [ -n "$VD_BENCH4D" ] && [ "$LAB_BOOT" = 1 ] && nsd=$((nsd + 2))
     i=0; while [ $i -lt 30 ] && [ "$(ls -d /sys/block/sd* 2>/dev/null | wc -l)" -lt $nsd ]; do sleep 0.2; i=$((i+1)); done
 fi
 echo "LAB: LIO LUNs there at $(cut -d' ' -f1 /proc/uptime)s"
@@ -96,6 +102,7 @@ sd_by_serial() { awk -v s="$1" '$2 == s {print "/dev/" $1; exit}' /tmp/sd-serial
 SD_T1A=$(sd_by_serial c0de0a01); SD_T1B=$(sd_by_serial c0de0a02); SD_T1F=$(sd_by_serial c0de0a03)
 SD_T1N=$(sd_by_serial c0de0a04); SD_T2C=$(sd_by_serial c0de0b01)
 SD_BENCHS=$(sd_by_serial c0de0a05); SD_BENCHD=$(sd_by_serial c0de0a06)
+SD_BENCH4S=$(sd_by_serial c0de0a07); SD_BENCH4D=$(sd_by_serial c0de0a08)
 # tools that resolve devices through udev's /dev/block/MAJ:MIN links (sg_xcopy): there is no udev
 mkdir -p /dev/block /dev/char
 for d in /sys/dev/block/* /sys/dev/char/*; do
@@ -105,14 +112,14 @@ for d in /sys/dev/block/* /sys/dev/char/*; do
 done
 # LUN creation leaves a REPORTED LUNS DATA HAS CHANGED unit attention on every LUN (INQUIRY
 # does not clear it): TEST UNIT READY twice, as udev's scans would on a normal system
-for s in $SD_T1A $SD_T1B $SD_T1F $SD_T1N $SD_T2C $SD_BENCHS $SD_BENCHD; do sg_turs $s >/dev/null 2>&1; sg_turs $s >/dev/null 2>&1; done
+for s in $SD_T1A $SD_T1B $SD_T1F $SD_T1N $SD_T2C $SD_BENCHS $SD_BENCHD $SD_BENCH4S $SD_BENCH4D; do sg_turs $s >/dev/null 2>&1; sg_turs $s >/dev/null 2>&1; done
 
 {
     for v in LAB_BOOT LAB_KERNEL LAB_QEMU LAB_FIXTURES CTRL_A CTRL_B CTRL_P NS_SMALL NS_LARGE NS_ZONED NS_B1 NS_4K NS_PT \
              VD_PLAIN VD_RESULTS VD_LIOA VD_LIOB VD_LIOC SD_T1A SD_T1B SD_T1F SD_T1N SD_T2C; do
         eval "echo $v=\$$v"
     done
-    [ -n "$LAB_BENCH" ] && for v in LAB_BENCH CTRL_BENCH NS_BENCH VD_BENCHS VD_BENCHD SD_BENCHS SD_BENCHD; do
+    [ -n "$LAB_BENCH" ] && for v in LAB_BENCH CTRL_BENCH NS_BENCH VD_BENCHS VD_BENCHD SD_BENCHS SD_BENCHD VD_BENCH4S VD_BENCH4D SD_BENCH4S SD_BENCH4D; do
         eval "echo $v=\$$v"
     done
     echo "LIO_T1=$W1"; echo "LIO_T2=$W2"

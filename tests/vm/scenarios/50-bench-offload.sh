@@ -8,8 +8,15 @@
 #   nvme: NS_BENCH (QEMU nvme, mssrl=65535 mcl=262140 msrc=127), MIB from LBA 0 to offset MIB+16 MiB
 #         offloadcp --require-offload | offloadcp --no-offload | nvme copy (a loop of commands
 #         within MSSRL/MCL/MSRC) | dd bs=1M iflag=direct oflag=direct
-#   lio:  SD_BENCHS -> SD_BENCHD (LUNs 4 and 5 of LIO target 1, tcm_loop, emulate_3pc=1), MIB at 0
+#   lio:  SD_BENCHS -> SD_BENCHD (LUNs 4 and 5 of LIO target 1, tcm_loop, emulate_3pc=1, 512-byte
+#         blocks), MIB at 0
 #         offloadcp --require-offload | offloadcp --no-offload | sg_xcopy | dd
+#   lio4k: SD_BENCH4S -> SD_BENCH4D (LUNs 6 and 7, the same but 4096-byte blocks): an EXTENDED COPY
+#         segment holds at most 65,535 blocks and LIO takes one segment per command, so this
+#         copy needs 8 times fewer commands than lio (256 MiB each instead of 32 MiB)
+#         offloadcp --require-offload | offloadcp --no-offload | sg_xcopy
+#   idle: the guest's CPU use while nothing runs (sleep 20), once per repetition: what the whole
+#         guest figure counts whatever runs (timer ticks, kernel threads)
 # Before each copy the destination range is zeroed (blkdiscard -z) and checked zero at samples;
 # after it the whole range is read back with O_DIRECT and its md5 compared with the source's,
 # so a copy that did not happen cannot give a figure. Each repetition also times offloadcp on
@@ -95,15 +102,29 @@ done
 cp /tmp/nvme-copy.sh "$ART/"
 info "nvme copy: $NBLK blocks in $NVME_CMDS commands (at most $((MSRC + 1)) ranges of $MSSRL blocks, $MCL blocks each)"
 
-# ---- LIO: LUNs 4 and 5 of target 1 ------------------------------------------------------------
+# ---- LIO: LUNs 4 and 5 of target 1 (512-byte blocks), LUNs 6 and 7 (4096-byte blocks) ---------
 [ -n "$SD_BENCHS" ] && [ -n "$SD_BENCHD" ] || { fail "the benchmark LUNs (unit serials c0de0a05, c0de0a06) are missing"; exit 1; }
+[ -n "$SD_BENCH4S" ] && [ -n "$SD_BENCH4D" ] || { fail "the 4096-byte benchmark LUNs (unit serials c0de0a07, c0de0a08) are missing"; exit 1; }
 LSRC_MD5=$(range_md5 $SD_BENCHS 0 $MIB); LSRC1_MD5=$(range_md5 $SD_BENCHS 0 1)
 check "lio: the source range holds data (host-filled)" [ "$(rd $SD_BENCHS 0 1 4096 | tr -d '\000' | wc -c)" != 0 ]
 expect_eq "lio: the source LUN's data equals the NVMe source (both host-filled alike)" "$LSRC_MD5" "$NSRC_MD5"
-LLBS=$(blockdev --getss $SD_BENCHS)
+expect_eq "lio4k: the source LUN's data equals the NVMe source" "$(range_md5 $SD_BENCH4S 0 $MIB)" "$NSRC_MD5"
+LLBS=$(blockdev --getss $SD_BENCHS); L4BS=$(blockdev --getss $SD_BENCH4S)
+expect_eq "lio: logical block size of the LUNs" "$LLBS/$(blockdev --getss $SD_BENCHD)" 512/512
+expect_eq "lio4k: logical block size of the LUNs" "$L4BS/$(blockdev --getss $SD_BENCH4D)" 4096/4096
+
+# idle REP: the guest's busy time over 20 s of nothing, as a line of bench.tsv (case idle, tool sleep)
+idle() {
+    _b0=$(busy_ticks); busybox time -f '%e %U %S' -o /tmp/bench.time sleep 20; _b1=$(busy_ticks)
+    read -r _wall _user _sys < /tmp/bench.time
+    printf 'idle\tsleep\t%s\t0\t%s\t%s\t%s\t%s\tverified\t-\n' "$1" "$_wall" "$_user" "$_sys" \
+        "$(awk -v a="$_b0" -v b="$_b1" 'BEGIN{printf "%.2f", (b - a) / 100}')" >> "$TSV"
+    info "idle rep $1: wall ${_wall}s, guest busy $(tail -1 "$TSV" | cut -f8)s"
+}
 
 rep=1
 while [ $rep -le "$REPS" ]; do
+    idle $rep
     measure nvme offloadcp-offload-1MiB $rep 1 $NS $NDOFF "$NSRC1_MD5" \
         /lab/bin/offloadcp copy $NS $NS --dst-offset $NDOFF --length 1048576 --require-offload --json
     measure nvme offloadcp-offload $rep $MIB $NS $NDOFF "$NSRC_MD5" \
@@ -127,10 +148,22 @@ while [ $rep -le "$REPS" ]; do
         /usr/bin/sg_xcopy if=$SD_BENCHS of=$SD_BENCHD bs=$LLBS count=$((LEN / LLBS))
     measure lio dd $rep $MIB $SD_BENCHD 0 "$LSRC_MD5" \
         /usr/bin/dd if=$SD_BENCHS of=$SD_BENCHD bs=1M count=$MIB iflag=direct oflag=direct
+    measure lio4k offloadcp-offload-1MiB $rep 1 $SD_BENCH4D 0 "$LSRC1_MD5" \
+        /lab/bin/offloadcp copy $SD_BENCH4S $SD_BENCH4D --length 1048576 --require-offload --json
+    measure lio4k offloadcp-offload $rep $MIB $SD_BENCH4D 0 "$LSRC_MD5" \
+        /lab/bin/offloadcp copy $SD_BENCH4S $SD_BENCH4D --length $LEN --require-offload --json
+    measure lio4k offloadcp-fallback-1MiB $rep 1 $SD_BENCH4D 0 "$LSRC1_MD5" \
+        /lab/bin/offloadcp copy $SD_BENCH4S $SD_BENCH4D --length 1048576 --no-offload --json
+    measure lio4k offloadcp-fallback $rep $MIB $SD_BENCH4D 0 "$LSRC_MD5" \
+        /lab/bin/offloadcp copy $SD_BENCH4S $SD_BENCH4D --length $LEN --no-offload --json
+    measure lio4k sg_xcopy $rep $MIB $SD_BENCH4D 0 "$LSRC_MD5" \
+        /usr/bin/sg_xcopy if=$SD_BENCH4S of=$SD_BENCH4D bs=$L4BS count=$((LEN / L4BS))
     rep=$((rep + 1))
 done
-# the last copies (dd) as the host sees them in the backing files
+# the last copies as the host sees them in the backing files
 hostcheck_same "benchmark: NVMe destination range = source range (bench-nvme.img)" \
     bench-nvme.img:0:$LEN bench-nvme.img:$NDOFF:$LEN
 hostcheck_same "benchmark: LIO destination LUN = source LUN (bench-lio-d.img = bench-lio-s.img)" \
     bench-lio-s.img:0:$LEN bench-lio-d.img:0:$LEN
+hostcheck_same "benchmark: LIO 4096-byte destination LUN = source LUN (bench-lio4k-d.img = bench-lio4k-s.img)" \
+    bench-lio4k-s.img:0:$LEN bench-lio4k-d.img:0:$LEN
