@@ -122,6 +122,19 @@ idle() {
     info "idle rep $1: wall ${_wall}s, guest busy $(tail -1 "$TSV" | cut -f8)s"
 }
 
+# lio_copies CASE SRC DST BLOCK_BYTES: offloadcp with and without offload (MIB and 1 MiB), sg_xcopy
+lio_copies() {
+    measure $1 offloadcp-offload-1MiB $rep 1 $3 0 "$LSRC1_MD5" \
+        /lab/bin/offloadcp copy $2 $3 --length 1048576 --require-offload --json
+    measure $1 offloadcp-offload $rep $MIB $3 0 "$LSRC_MD5" \
+        /lab/bin/offloadcp copy $2 $3 --length $LEN --require-offload --json
+    measure $1 offloadcp-fallback-1MiB $rep 1 $3 0 "$LSRC1_MD5" \
+        /lab/bin/offloadcp copy $2 $3 --length 1048576 --no-offload --json
+    measure $1 offloadcp-fallback $rep $MIB $3 0 "$LSRC_MD5" \
+        /lab/bin/offloadcp copy $2 $3 --length $LEN --no-offload --json
+    measure $1 sg_xcopy $rep $MIB $3 0 "$LSRC_MD5" /usr/bin/sg_xcopy if=$2 of=$3 bs=$4 count=$((LEN / $4))
+}
+
 rep=1
 while [ $rep -le "$REPS" ]; do
     idle $rep
@@ -136,28 +149,10 @@ while [ $rep -le "$REPS" ]; do
     measure nvme nvme-copy $rep $MIB $NS $NDOFF "$NSRC_MD5" sh /tmp/nvme-copy.sh
     measure nvme dd $rep $MIB $NS $NDOFF "$NSRC_MD5" \
         /usr/bin/dd if=$NS of=$NS bs=1M count=$MIB seek=$((NDOFF / 1048576)) iflag=direct oflag=direct
-    measure lio offloadcp-offload-1MiB $rep 1 $SD_BENCHD 0 "$LSRC1_MD5" \
-        /lab/bin/offloadcp copy $SD_BENCHS $SD_BENCHD --length 1048576 --require-offload --json
-    measure lio offloadcp-offload $rep $MIB $SD_BENCHD 0 "$LSRC_MD5" \
-        /lab/bin/offloadcp copy $SD_BENCHS $SD_BENCHD --length $LEN --require-offload --json
-    measure lio offloadcp-fallback-1MiB $rep 1 $SD_BENCHD 0 "$LSRC1_MD5" \
-        /lab/bin/offloadcp copy $SD_BENCHS $SD_BENCHD --length 1048576 --no-offload --json
-    measure lio offloadcp-fallback $rep $MIB $SD_BENCHD 0 "$LSRC_MD5" \
-        /lab/bin/offloadcp copy $SD_BENCHS $SD_BENCHD --length $LEN --no-offload --json
-    measure lio sg_xcopy $rep $MIB $SD_BENCHD 0 "$LSRC_MD5" \
-        /usr/bin/sg_xcopy if=$SD_BENCHS of=$SD_BENCHD bs=$LLBS count=$((LEN / LLBS))
+    lio_copies lio $SD_BENCHS $SD_BENCHD $LLBS
     measure lio dd $rep $MIB $SD_BENCHD 0 "$LSRC_MD5" \
         /usr/bin/dd if=$SD_BENCHS of=$SD_BENCHD bs=1M count=$MIB iflag=direct oflag=direct
-    measure lio4k offloadcp-offload-1MiB $rep 1 $SD_BENCH4D 0 "$LSRC1_MD5" \
-        /lab/bin/offloadcp copy $SD_BENCH4S $SD_BENCH4D --length 1048576 --require-offload --json
-    measure lio4k offloadcp-offload $rep $MIB $SD_BENCH4D 0 "$LSRC_MD5" \
-        /lab/bin/offloadcp copy $SD_BENCH4S $SD_BENCH4D --length $LEN --require-offload --json
-    measure lio4k offloadcp-fallback-1MiB $rep 1 $SD_BENCH4D 0 "$LSRC1_MD5" \
-        /lab/bin/offloadcp copy $SD_BENCH4S $SD_BENCH4D --length 1048576 --no-offload --json
-    measure lio4k offloadcp-fallback $rep $MIB $SD_BENCH4D 0 "$LSRC_MD5" \
-        /lab/bin/offloadcp copy $SD_BENCH4S $SD_BENCH4D --length $LEN --no-offload --json
-    measure lio4k sg_xcopy $rep $MIB $SD_BENCH4D 0 "$LSRC_MD5" \
-        /usr/bin/sg_xcopy if=$SD_BENCH4S of=$SD_BENCH4D bs=$L4BS count=$((LEN / L4BS))
+    lio_copies lio4k $SD_BENCH4S $SD_BENCH4D $L4BS
     rep=$((rep + 1))
 done
 # the last copies as the host sees them in the backing files
