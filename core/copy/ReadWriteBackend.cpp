@@ -111,18 +111,26 @@ ReadWriteBackend::ReadWriteBackend(ReadWriteEndpoint source, ReadWriteEndpoint d
 {
     m_options.ioBytes = std::max<uint32_t>(uint32_t{kAlign}, m_options.ioBytes / uint32_t{kAlign} * uint32_t{kAlign});
     m_options.depth = std::clamp(m_options.depth, 1u, 64u);
-    if (!m_options.allowIoUring) {
+    if (!m_options.allowIoUring)
         m_uringReason = "io_uring disabled";
-        return;
-    }
+}
+
+bool ReadWriteBackend::setUpRing()
+{
     auto ring = std::make_unique<Ring>();
     int rc = io_uring_queue_init(m_options.depth * 2, &ring->ring, 0);
     if (rc < 0) {
         m_uringReason = std::string("io_uring_queue_init: ") + std::strerror(-rc);
-        return;
+        return false;
     }
     ring->up = true;
     m_ring = std::move(ring);
+    if (!allocateRingBuffers()) {
+        m_ring.reset();
+        m_uringReason = "out of memory for I/O buffers";
+        return false;
+    }
+    return true;
 }
 
 bool ReadWriteBackend::allocateRingBuffers()
@@ -147,7 +155,7 @@ ReadWriteBackend::~ReadWriteBackend() = default;
 
 bool ReadWriteBackend::usesIoUring() const
 {
-    return m_ring != nullptr;
+    return m_usedIoUring;
 }
 
 std::string ReadWriteBackend::ioUringUnavailableReason() const
@@ -160,12 +168,14 @@ Status ReadWriteBackend::copy(uint64_t srcOffset, uint64_t dstOffset, uint64_t l
 {
     if (length == 0)
         return {};
-    // The buffers (depth x ioBytes, pinned when registered) are made on the first copy: a job
-    // whose extents are all offloaded keeps this backend for fallbacks and should not pay for them.
-    if (m_ring && m_ring->buffers.empty() && !allocateRingBuffers()) {
-        m_ring.reset();
-        m_uringReason = "out of memory for I/O buffers";
+    // The ring and its buffers (depth x ioBytes, pinned when registered) are made on the first
+    // copy: a job whose extents are all offloaded keeps this backend for fallbacks and should
+    // not pay for them. A ring that cannot be made is not tried again.
+    if (!m_ring && !m_ringTried && m_options.allowIoUring) {
+        m_ringTried = true;
+        setUpRing();
     }
+    m_usedIoUring = m_ring != nullptr;
     if (m_ring)
         return copyUring(srcOffset, dstOffset, length, stop, onBytes);
     return copyPlain(srcOffset, dstOffset, length, stop, onBytes);

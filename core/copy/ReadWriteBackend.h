@@ -56,14 +56,16 @@ public:
     Status copy(uint64_t srcOffset, uint64_t dstOffset, uint64_t length, std::stop_token stop,
                 const std::function<void(uint64_t)>& onBytes = {});
 
-    /// True when io_uring is in use (false after a fallback to pread/pwrite). The I/O
-    /// buffers are allocated on the first copy, not by the constructor.
+    /// True when the last copy went through io_uring; false before the first copy (the ring
+    /// and its buffers are set up by the first copy, not by the constructor) and after a
+    /// fallback to pread/pwrite.
     bool usesIoUring() const;
     /// Why io_uring is not in use ("" when it is).
     std::string ioUringUnavailableReason() const;
 
 private:
     struct Ring;
+    bool setUpRing();
     bool allocateRingBuffers();
     Status copyUring(uint64_t srcOffset, uint64_t dstOffset, uint64_t length, std::stop_token& stop,
                      const std::function<void(uint64_t)>& onBytes);
@@ -74,6 +76,8 @@ private:
     ReadWriteEndpoint m_dst;
     Options m_options;
     std::unique_ptr<Ring> m_ring;
+    bool m_ringTried = false;
+    bool m_usedIoUring = false;
     std::string m_uringReason;
     std::unique_ptr<AlignedBuffer> m_plainBuffer;
 };
