@@ -86,7 +86,7 @@ public:
         cdb[1] = 0x00;
         putBe32(&cdb[10], static_cast<uint32_t>(parameterList.size()));
         std::vector<uint8_t> out = parameterList;
-        auto r = run(lun, O_RDWR, cdb, Direction::Out, out, kCopyTimeoutSecs, "EXTENDED COPY", true);
+        auto r = run(lun, O_RDWR, cdb, Direction::Out, out, kCopyTimeoutSecs, "EXTENDED COPY");
         if (!r)
             return std::unexpected(r.error());
         return {};
@@ -120,47 +120,41 @@ private:
         return buffer;
     }
 
-    /// Sends one CDB; returns the number of bytes transferred in (data-in) or the list size.
-    /// The LUN's node opened read-write once and kept for the transport's life: a copy
-    /// sends one EXTENDED COPY per segment to the same one or two LUNs, and an open and
-    /// close per command is what such a copy would otherwise spend most of its system calls on.
-    Result<int> copyNode(const BlockDevice& lun)
+    /// The LUN's node, opened once per access mode and kept for the transport's life (a
+    /// scan's probe, or a copy job): a probe sends about five commands to each LUN and a copy
+    /// one EXTENDED COPY per segment, and opening and closing the node for each command is
+    /// what they would otherwise spend most of their system calls on. Read-only commands
+    /// (INQUIRY, RECEIVE COPY ...) use a read-only descriptor; EXTENDED COPY a read-write one.
+    Result<int> lunNode(const BlockDevice& lun, int openFlags)
     {
+        const bool writable = (openFlags & O_ACCMODE) != O_RDONLY;
         std::lock_guard lock(m_nodesMutex);
-        if (auto it = m_copyNodes.find(lun.devnum); it != m_copyNodes.end())
+        auto& nodes = writable ? m_writeNodes : m_readNodes;
+        if (auto it = nodes.find(lun.devnum); it != nodes.end())
             return it->second.get();
-        auto fd = openBlockDevice(lun, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+        auto fd = openBlockDevice(lun, openFlags | O_NONBLOCK | O_CLOEXEC);
         if (!fd)
             return std::unexpected(fd.error());
         const int raw = fd->get();
-        m_copyNodes.emplace(lun.devnum, std::move(*fd));
+        nodes.emplace(lun.devnum, std::move(*fd));
         return raw;
     }
 
+    /// Sends one CDB; returns the number of bytes transferred in (data-in) or the list size.
     template <std::size_t N>
     Result<std::size_t> run(const BlockDevice& lun, int openFlags, const std::array<uint8_t, N>& cdb,
                             Direction direction, std::vector<uint8_t>& buffer, int timeoutSecs,
-                            const std::string& what, bool keepOpen = false)
+                            const std::string& what)
     {
         if (lun.kind != DeviceKind::ScsiDisk)
             return std::unexpected(Error::make(
                 Errc::InvalidArgument, lun.name,
                 std::string("refusing SCSI passthrough: this is a ") + toString(lun.kind) + ", not a SCSI disk",
                 "Commands go to the leaf LUN with translated LBAs, never to a partition or dm node"));
-        std::optional<UniqueFd> own;
-        int node = -1;
-        if (keepOpen) {
-            auto kept = copyNode(lun);
-            if (!kept)
-                return std::unexpected(kept.error());
-            node = *kept;
-        } else {
-            auto fd = openBlockDevice(lun, openFlags | O_NONBLOCK | O_CLOEXEC);
-            if (!fd)
-                return std::unexpected(fd.error());
-            own.emplace(std::move(*fd));
-            node = own->get();
-        }
+        auto opened = lunNode(lun, openFlags);
+        if (!opened)
+            return std::unexpected(opened.error());
+        const int node = *opened;
 
         PtObject pt(construct_scsi_pt_obj_with_fd(node, 0));
         if (!pt)
@@ -248,7 +242,8 @@ private:
     }
 
     std::mutex m_nodesMutex;
-    std::map<DevNum, UniqueFd> m_copyNodes;
+    std::map<DevNum, UniqueFd> m_readNodes;
+    std::map<DevNum, UniqueFd> m_writeNodes;
 };
 
 } // namespace
