@@ -7,6 +7,7 @@
 #include <cctype>
 #include <cerrno>
 #include <charconv>
+#include <dirent.h>
 #include <climits>
 #include <cstring>
 #include <deque>
@@ -81,6 +82,10 @@ std::optional<std::string> readSmallFile(const fs::path& path, int& err)
         if (n == 0 || text.size() > (1u << 20))
             break;
         text.append(buf, static_cast<std::size_t>(n));
+        // sysfs produces an attribute whole, in one read: a short one is the end, and a
+        // read to see end of file would cost a system call per attribute.
+        if (static_cast<std::size_t>(n) < sizeof buf)
+            break;
     }
     ::close(fd);
     err = 0;
@@ -204,10 +209,17 @@ std::optional<std::string> SysfsReader::attr(Entry& entry, const fs::path& relat
 
 std::vector<std::string> SysfsReader::listDir(const fs::path& dir)
 {
+    // opendir, not fs::directory_iterator: that one adds two fcntl calls per directory, and
+    // reading the stacks lists a handful of directories per device.
     std::vector<std::string> names;
-    std::error_code ec;
-    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
-        names.push_back(it->path().filename().string());
+    if (DIR* d = ::opendir(dir.c_str())) {
+        while (const dirent* e = ::readdir(d)) {
+            const std::string_view name = e->d_name;
+            if (name != "." && name != "..")
+                names.emplace_back(name);
+        }
+        ::closedir(d);
+    }
     std::sort(names.begin(), names.end(), naturalLess);
     return names;
 }
