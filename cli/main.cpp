@@ -2,9 +2,14 @@
 // offloadcp: parse the command line, run the chosen subcommand, return its exit code.
 #include "Cli.h"
 
+#include <malloc.h>
+
 int main(int argc, char** argv)
 {
     using namespace offload::cli;
+    // One malloc arena: a copy's threads (the job and its offload threads) allocate little,
+    // and each further arena costs a 64 MiB reservation and its first page faults per run.
+    mallopt(M_ARENA_MAX, 1);
     CLI::App app{"offloadcp: copy block volumes and let the storage device do the copying "
                  "(NVMe Copy, SCSI EXTENDED COPY), through partitions and device-mapper stacks.",
                  "offloadcp"};
