@@ -613,13 +613,21 @@ void Runner::run(CopyResult& result)
             }
             m_xcopyBackend = std::make_unique<ScsiXcopyBackend>(m_topology, m_caps, *t);
         }
-        for (const CopyEndpoint* ep : {&m_plan.source, &m_plan.destination}) {
-            if (!ep->device)
-                continue;
-            auto warnings = m_options.flushSourceStack ? m_options.flushSourceStack(m_topology, *ep->device)
-                                                       : flushStack(m_topology, *ep->device);
-            result.warnings.insert(result.warnings.end(), warnings.begin(), warnings.end());
+        // Both ends' stacks, each device once (a copy within one namespace flushes it once).
+        std::vector<std::size_t> ends;
+        for (const CopyEndpoint* ep : {&m_plan.source, &m_plan.destination})
+            if (ep->device && std::find(ends.begin(), ends.end(), *ep->device) == ends.end())
+                ends.push_back(*ep->device);
+        std::vector<std::string> warnings;
+        if (m_options.flushSourceStack) {
+            for (std::size_t end : ends) {
+                auto w = m_options.flushSourceStack(m_topology, end);
+                warnings.insert(warnings.end(), w.begin(), w.end());
+            }
+        } else if (!ends.empty()) {
+            warnings = flushStacks(m_topology, ends);
         }
+        result.warnings.insert(result.warnings.end(), warnings.begin(), warnings.end());
     }
     if (m_options.beforeCopy)
         m_options.beforeCopy();

@@ -459,6 +459,17 @@ void TestCopyJob::cacheHooksWrapOffload()
     auto job2 = CopyJob::start(twoNamespaces(size), {}, withoutOffload(plan, "--no-offload"), options, {});
     QVERIFY(job2->wait().ok());
     QCOMPARE(order, std::vector<std::string>{"before"});
+
+    // Both ends on one device (a copy within a namespace): its stack is flushed once.
+    order.clear();
+    CopyPlan same = plan;
+    same.source.device = same.destination.device;
+    auto job3 = CopyJob::start(twoNamespaces(size), {}, same, options, {});
+    const CopyResult& r3 = job3->wait();
+    QVERIFY2(r3.ok(), r3.ok() ? "" : r3.status.error().message().c_str());
+    QCOMPARE(std::count(order.begin(), order.end(), "flush " + std::to_string(*same.source.device)), 1);
+    QCOMPARE(std::count_if(order.begin(), order.end(), [](const std::string& s) { return s.starts_with("flush"); }),
+             1);
 }
 
 void TestCopyJob::passthroughToPartitionIsRefused()

@@ -217,6 +217,11 @@ void TestSafety::cacheLayersTopDown()
     QCOMPARE(stackTopDown(t, 2), (std::vector<std::size_t>{2, 1, 0}));
     QCOMPARE(stackTopDown(t, 4), (std::vector<std::size_t>{4, 2, 3, 1, 0}));
     QCOMPARE(stackTopDown(t, 0), (std::vector<std::size_t>{0}));
+    // Both ends of a copy: what they share is visited once (flushed once), and a layer
+    // still comes before the ones it is built on when one end sits under the other.
+    QCOMPARE(stacksTopDown(t, {2, 4}), (std::vector<std::size_t>{4, 2, 3, 1, 0}));
+    QCOMPARE(stacksTopDown(t, {0, 2}), (std::vector<std::size_t>{2, 1, 0}));
+    QCOMPARE(stacksTopDown(t, {1, 1}), (std::vector<std::size_t>{1, 0}));
 }
 
 QTEST_GUILESS_MAIN(TestSafety)
