@@ -115,4 +115,18 @@ Result<UniqueFd> openCharDevice(const std::string& name, DevNum devnum, int flag
     return openNode(candidates, S_IFCHR, devnum, flags, "/dev/" + name + " (" + devnum.str() + ")");
 }
 
+Result<int> OpenNodes::get(const BlockDevice& dev, int flags)
+{
+    const std::pair key{dev.devnum, flags & O_ACCMODE};
+    std::lock_guard lock(m_mutex);
+    if (auto it = m_nodes.find(key); it != m_nodes.end())
+        return it->second.get();
+    auto fd = openBlockDevice(dev, flags | O_CLOEXEC);
+    if (!fd)
+        return std::unexpected(fd.error());
+    const int raw = fd->get();
+    m_nodes.emplace(key, std::move(*fd));
+    return raw;
+}
+
 } // namespace offload

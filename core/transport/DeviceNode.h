@@ -4,7 +4,10 @@
 #include "topology/BlockDevice.h"
 #include "util/Error.h"
 
+#include <map>
+#include <mutex>
 #include <string>
+#include <utility>
 
 namespace offload {
 
@@ -31,5 +34,20 @@ private:
 Result<UniqueFd> openBlockDevice(const BlockDevice& dev, int flags);
 /// The same for a character device (ngXnY, sgN) given its kernel name and expected dev_t.
 Result<UniqueFd> openCharDevice(const std::string& name, DevNum devnum, int flags);
+
+/// Block device nodes opened once and kept: a transport sends several commands to the same
+/// namespace or LUN (a probe about five, a copy one per step), and opening and closing the
+/// node for each is what it would otherwise spend most of its system calls on. One
+/// descriptor per device and access mode (read-only, or read-write); closed with the cache.
+/// Thread-safe; the descriptors it returns stay valid for the cache's life.
+class OpenNodes {
+public:
+    /// The node of `dev` opened with `flags` (O_CLOEXEC added), or the one opened before
+    /// with the same access mode.
+    Result<int> get(const BlockDevice& dev, int flags);
+private:
+    std::mutex m_mutex;
+    std::map<std::pair<DevNum, int>, UniqueFd> m_nodes;
+};
 
 } // namespace offload

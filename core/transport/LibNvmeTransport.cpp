@@ -58,7 +58,7 @@ public:
         std::vector<uint8_t> data(sizeof(nvme_id_ctrl), 0);
         nvme_id_ctrl id{};
         errno = 0;
-        const int rc = nvme_identify_ctrl(fd->get(), &id);
+        const int rc = nvme_identify_ctrl(*fd, &id);
         if (rc != 0)
             return std::unexpected(commandError(rc, errno, ns, "Identify Controller", 0));
         std::memcpy(data.data(), &id, sizeof id);
@@ -73,13 +73,13 @@ public:
         uint32_t nsid = ns.nvme ? ns.nvme->nsid : 0;
         if (nsid == 0) {
             errno = 0;
-            if (nvme_get_nsid(fd->get(), &nsid) != 0)
+            if (nvme_get_nsid(*fd, &nsid) != 0)
                 return std::unexpected(Error::sys(errno, ns.name, "cannot read the namespace id"));
         }
         std::vector<uint8_t> data(sizeof(nvme_id_ns), 0);
         nvme_id_ns id{};
         errno = 0;
-        const int rc = nvme_identify_ns(fd->get(), nsid, &id);
+        const int rc = nvme_identify_ns(*fd, nsid, &id);
         if (rc != 0)
             return std::unexpected(commandError(rc, errno, ns, "Identify Namespace", 0));
         std::memcpy(data.data(), &id, sizeof id);
@@ -94,7 +94,7 @@ public:
         std::vector<uint8_t> data(kHostBehaviorBytes, 0);
         uint32_t result = 0;
         errno = 0;
-        const int rc = nvme_get_features_data(fd->get(), NVME_FEAT_FID_HOST_BEHAVIOR, 0,
+        const int rc = nvme_get_features_data(*fd, NVME_FEAT_FID_HOST_BEHAVIOR, 0,
                                               static_cast<uint32_t>(data.size()), data.data(), &result);
         if (rc != 0)
             return std::unexpected(commandError(rc, errno, ns, "Get Features Host Behavior Support", result));
@@ -113,7 +113,7 @@ public:
         std::vector<uint8_t> buffer = data;
         uint32_t result = 0;
         errno = 0;
-        const int rc = nvme_set_features_data(fd->get(), kFeatureHostBehavior, 0, 0, false,
+        const int rc = nvme_set_features_data(*fd, kFeatureHostBehavior, 0, 0, false,
                                               static_cast<uint32_t>(buffer.size()), buffer.data(), &result);
         if (rc != 0)
             return std::unexpected(commandError(rc, errno, ns, "Set Features Host Behavior Support", result));
@@ -154,11 +154,11 @@ public:
             if (command.format == 0) {
                 std::vector<nvme_copy_range> entries(ranges);
                 std::memcpy(entries.data(), command.descriptors.data(), command.descriptors.size());
-                rc = submitCopy(fd->get(), nsid, command, entries.data(), &dw0);
+                rc = submitCopy(*fd, nsid, command, entries.data(), &dw0);
             } else {
                 std::vector<nvme_copy_range_f1> entries(ranges);
                 std::memcpy(entries.data(), command.descriptors.data(), command.descriptors.size());
-                rc = submitCopy(fd->get(), nsid, command, entries.data(), &dw0);
+                rc = submitCopy(*fd, nsid, command, entries.data(), &dw0);
             }
         } else {
             // Formats 2 and 3 (cross-namespace) need libnvme 1.7+: send the command by hand.
@@ -172,7 +172,7 @@ public:
             cmd.addr = reinterpret_cast<uintptr_t>(buffer.data());
             cmd.data_len = static_cast<uint32_t>(buffer.size());
             cmd.timeout_ms = kTimeoutMs;
-            rc = nvme_submit_io_passthru(fd->get(), &cmd, &dw0);
+            rc = nvme_submit_io_passthru(*fd, &cmd, &dw0);
         }
         if (rc != 0)
             return std::unexpected(commandError(rc, errno, ns, "Copy", dw0));
@@ -180,14 +180,16 @@ public:
     }
 
 private:
-    static Result<UniqueFd> openNamespace(const BlockDevice& ns, int flags)
+    /// The namespace's node, kept open for the transport's life (a probe sends it two or
+    /// three admin commands, a copy one Copy per step).
+    Result<int> openNamespace(const BlockDevice& ns, int flags)
     {
         if (ns.kind != DeviceKind::NvmeNamespace)
             return std::unexpected(Error::make(
                 Errc::InvalidArgument, ns.name,
                 std::string("refusing NVMe passthrough: this is a ") + toString(ns.kind) + ", not an NVMe namespace",
                 "Commands go to the leaf namespace with translated LBAs, never to a partition or dm node"));
-        return openBlockDevice(ns, flags | O_CLOEXEC);
+        return m_nodes.get(ns, flags);
     }
 
     template <class Entry>
@@ -205,6 +207,8 @@ private:
         args.timeout = kTimeoutMs;
         return nvme_copy(&args);
     }
+
+    OpenNodes m_nodes;
 };
 
 } // namespace

@@ -13,9 +13,7 @@
 #include <cstdio>
 #include <cerrno>
 #include <fcntl.h>
-#include <map>
 #include <memory>
-#include <mutex>
 
 namespace offload {
 
@@ -120,26 +118,6 @@ private:
         return buffer;
     }
 
-    /// The LUN's node, opened once per access mode and kept for the transport's life (a
-    /// scan's probe, or a copy job): a probe sends about five commands to each LUN and a copy
-    /// one EXTENDED COPY per segment, and opening and closing the node for each command is
-    /// what they would otherwise spend most of their system calls on. Read-only commands
-    /// (INQUIRY, RECEIVE COPY ...) use a read-only descriptor; EXTENDED COPY a read-write one.
-    Result<int> lunNode(const BlockDevice& lun, int openFlags)
-    {
-        const bool writable = (openFlags & O_ACCMODE) != O_RDONLY;
-        std::lock_guard lock(m_nodesMutex);
-        auto& nodes = writable ? m_writeNodes : m_readNodes;
-        if (auto it = nodes.find(lun.devnum); it != nodes.end())
-            return it->second.get();
-        auto fd = openBlockDevice(lun, openFlags | O_NONBLOCK | O_CLOEXEC);
-        if (!fd)
-            return std::unexpected(fd.error());
-        const int raw = fd->get();
-        nodes.emplace(lun.devnum, std::move(*fd));
-        return raw;
-    }
-
     /// Sends one CDB; returns the number of bytes transferred in (data-in) or the list size.
     template <std::size_t N>
     Result<std::size_t> run(const BlockDevice& lun, int openFlags, const std::array<uint8_t, N>& cdb,
@@ -151,7 +129,9 @@ private:
                 Errc::InvalidArgument, lun.name,
                 std::string("refusing SCSI passthrough: this is a ") + toString(lun.kind) + ", not a SCSI disk",
                 "Commands go to the leaf LUN with translated LBAs, never to a partition or dm node"));
-        auto opened = lunNode(lun, openFlags);
+        // Kept open for the transport's life: read-only commands (INQUIRY, RECEIVE COPY ...)
+        // share a read-only descriptor, EXTENDED COPY a read-write one.
+        auto opened = m_nodes.get(lun, openFlags | O_NONBLOCK);
         if (!opened)
             return std::unexpected(opened.error());
         const int node = *opened;
@@ -241,9 +221,7 @@ private:
         return e;
     }
 
-    std::mutex m_nodesMutex;
-    std::map<DevNum, UniqueFd> m_readNodes;
-    std::map<DevNum, UniqueFd> m_writeNodes;
+    OpenNodes m_nodes;
 };
 
 } // namespace
