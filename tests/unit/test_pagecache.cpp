@@ -155,7 +155,7 @@ private slots:
             const bool written = n == 4096 && static_cast<const char*>(raw)[0] == 'x';
             std::free(raw);
             ::close(fd);
-            QVERIFY2(written, "fsync did not write the dirty pages to the device");
+            QVERIFY2(written, "the flush did not write the dirty pages to the device");
         }
 
         // The drop after a copy empties the cache, so a buffered read sees the device.
