@@ -28,7 +28,8 @@ std::vector<std::string> dropStackCache(const Topology& topology, std::size_t de
 
 /// `device` followed by every device below it, top down, each once.
 std::vector<std::size_t> stackTopDown(const Topology& topology, std::size_t device);
-/// The same for several devices: their layers, breadth first from all of them, each once.
+/// The same for several devices: the layers of all their stacks, each once, every layer
+/// before the layers it is built on (also when one of the devices sits under another).
 std::vector<std::size_t> stacksTopDown(const Topology& topology, const std::vector<std::size_t>& devices);
 
 } // namespace offload
