@@ -155,7 +155,7 @@ ReadWriteBackend::~ReadWriteBackend() = default;
 
 bool ReadWriteBackend::usesIoUring() const
 {
-    return m_usedIoUring;
+    return m_ring != nullptr;
 }
 
 std::string ReadWriteBackend::ioUringUnavailableReason() const
@@ -170,12 +170,9 @@ Status ReadWriteBackend::copy(uint64_t srcOffset, uint64_t dstOffset, uint64_t l
         return {};
     // The ring and its buffers (depth x ioBytes, pinned when registered) are made on the first
     // copy: a job whose extents are all offloaded keeps this backend for fallbacks and should
-    // not pay for them. A ring that cannot be made is not tried again.
-    if (!m_ring && !m_ringTried && m_options.allowIoUring) {
-        m_ringTried = true;
+    // not pay for them. A ring that could not be made is not tried again.
+    if (!m_ring && m_uringReason.empty()) // a reason: io_uring disabled, or its set-up failed
         setUpRing();
-    }
-    m_usedIoUring = m_ring != nullptr;
     if (m_ring)
         return copyUring(srcOffset, dstOffset, length, stop, onBytes);
     return copyPlain(srcOffset, dstOffset, length, stop, onBytes);

@@ -76,8 +76,6 @@ private:
     ReadWriteEndpoint m_dst;
     Options m_options;
     std::unique_ptr<Ring> m_ring;
-    bool m_ringTried = false;
-    bool m_usedIoUring = false;
     std::string m_uringReason;
     std::unique_ptr<AlignedBuffer> m_plainBuffer;
 };
