@@ -12,12 +12,16 @@
 
 namespace offload::ui {
 
-DeviceWatcher::DeviceWatcher(QObject* parent, int debounceMs)
+DeviceWatcher::DeviceWatcher(QObject* parent, int debounceMs, Sources sources)
     : QObject(parent)
 {
     m_debounce.setSingleShot(true);
     m_debounce.setInterval(debounceMs);
     connect(&m_debounce, &QTimer::timeout, this, &DeviceWatcher::devicesChanged);
+    m_fsWatcher = new QFileSystemWatcher(this);
+    connect(m_fsWatcher, &QFileSystemWatcher::directoryChanged, this, [this] { m_debounce.start(); });
+    if (sources == Sources::OnlyGivenDirectories)
+        return;
 
     m_netlinkFd = ::socket(AF_NETLINK, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_KOBJECT_UEVENT);
     if (m_netlinkFd >= 0) {
@@ -33,10 +37,8 @@ DeviceWatcher::DeviceWatcher(QObject* parent, int debounceMs)
         m_notifier = new QSocketNotifier(m_netlinkFd, QSocketNotifier::Read, this);
         connect(m_notifier, &QSocketNotifier::activated, this, &DeviceWatcher::readNetlink);
     }
-    m_fsWatcher = new QFileSystemWatcher(this);
     m_fsWatcher->addPath(QStringLiteral("/dev"));
     m_fsWatcher->addPath(QStringLiteral("/dev/mapper"));
-    connect(m_fsWatcher, &QFileSystemWatcher::directoryChanged, this, [this] { m_debounce.start(); });
 }
 
 DeviceWatcher::~DeviceWatcher()

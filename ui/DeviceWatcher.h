@@ -17,7 +17,12 @@ namespace offload::ui {
 class DeviceWatcher : public QObject {
     Q_OBJECT
 public:
-    explicit DeviceWatcher(QObject* parent = nullptr, int debounceMs = 700);
+    /// What to watch from the start: the system's block devices (netlink and /dev), or
+    /// nothing but the directories given to watchDirectory() (tests, which must not see the
+    /// loop devices other tests make meanwhile).
+    enum class Sources { System, OnlyGivenDirectories };
+
+    explicit DeviceWatcher(QObject* parent = nullptr, int debounceMs = 700, Sources sources = Sources::System);
     ~DeviceWatcher() override;
 
     bool netlinkActive() const { return m_netlinkFd >= 0; }
