@@ -6,13 +6,12 @@
 #include "copy/PageCache.h"
 #include "topology/Topology.h"
 #endif
+#include "LoopDevice.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
 
 #include <fcntl.h>
-#include <linux/loop.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -22,48 +21,11 @@
 #include <vector>
 
 using namespace offload;
+using offload::testing::LoopDevice;
 
 namespace {
 
 constexpr std::size_t kBytes = 8u << 20;
-
-/// A loop device on a file of its own, detached on destruction.
-class LoopDevice {
-public:
-    explicit LoopDevice(const std::string& file)
-    {
-        const int control = ::open("/dev/loop-control", O_RDWR | O_CLOEXEC);
-        if (control < 0)
-            return;
-        const int number = ::ioctl(control, LOOP_CTL_GET_FREE);
-        ::close(control);
-        if (number < 0)
-            return;
-        path = "/dev/loop" + std::to_string(number);
-        const int backing = ::open(file.c_str(), O_RDWR | O_CLOEXEC);
-        m_fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
-        if (backing < 0 || m_fd < 0 || ::ioctl(m_fd, LOOP_SET_FD, backing) != 0) {
-            if (backing >= 0)
-                ::close(backing);
-            path.clear();
-            return;
-        }
-        ::close(backing);
-    }
-    ~LoopDevice()
-    {
-        if (m_fd >= 0) {
-            if (!path.empty())
-                ::ioctl(m_fd, LOOP_CLR_FD, 0);
-            ::close(m_fd);
-        }
-    }
-    LoopDevice(const LoopDevice&) = delete;
-    LoopDevice& operator=(const LoopDevice&) = delete;
-    std::string path; ///< empty when it could not be set up
-private:
-    int m_fd = -1;
-};
 
 /// How many pages of the first kBytes of `path` are in the page cache (mincore).
 long residentPages(const std::string& path)
