@@ -594,13 +594,18 @@ void Runner::run(CopyResult& result)
 
     // 2. Offload set-up: transports, backends, and flushing both stacks.
     const bool hasOffload = !m_plan.nvmeSteps.empty() || !m_plan.xcopySteps.empty();
+    const std::size_t offloadSteps = m_plan.nvmeSteps.size() + m_plan.xcopySteps.size();
+    const std::size_t inFlight = std::clamp<std::size_t>(
+        m_options.offloadInFlight ? m_options.offloadInFlight : defaultOffloadDepth(m_plan), 1,
+        std::max<std::size_t>(offloadSteps, 1));
     if (hasOffload) {
         if (!m_plan.nvmeSteps.empty() && !m_options.runNvmeStep) {
             NvmeTransport* t = m_options.nvme;
             if (!t) {
-                // io_uring passthrough on /dev/ngXnY keeps the offload threads' commands in
-                // flight on one ring; it falls back to the libnvme ioctl by itself.
-                m_ownNvme = makeUringNvmeTransport(makeLibNvmeTransport());
+                // Several commands in flight: io_uring passthrough on /dev/ngXnY, each
+                // completion waking only its sender (it falls back to the libnvme ioctl by
+                // itself). One at a time: the ioctl, which needs no ring to set up.
+                m_ownNvme = inFlight > 1 ? makeUringNvmeTransport(makeLibNvmeTransport()) : makeLibNvmeTransport();
                 t = m_ownNvme.get();
             }
             m_nvmeBackend = std::make_unique<NvmeCopyBackend>(m_topology, m_caps, *t);
@@ -643,9 +648,7 @@ void Runner::run(CopyResult& result)
     });
     const bool workerOffloads = hasOffload && !hostExtents;
     if (hasOffload) {
-        const std::size_t steps = m_plan.nvmeSteps.size() + m_plan.xcopySteps.size();
-        const unsigned depth = m_options.offloadInFlight ? m_options.offloadInFlight : defaultOffloadDepth(m_plan);
-        const std::size_t n = std::clamp<std::size_t>(depth, 1, steps) - (workerOffloads ? 1 : 0);
+        const std::size_t n = inFlight - (workerOffloads ? 1 : 0);
         {
             std::lock_guard lock(d.mutex);
             d.offloadThreadsRunning = n;

@@ -4,7 +4,8 @@
 # most 8 ranges of at most 256 blocks, 1024 blocks per command) and 2 MiB on the 4K-LBA
 # namespace (MSSRL 64, MCL 256, MSRC 15). QEMU 10 refuses any command over a limit (Command
 # Size Limit Exceeded) and the copy would then fall back, so a fully offloaded copy without
-# fallback and with the right data proves the splitting. A misaligned offset on the 4K
+# fallback and with the right data proves the splitting; it is done twice, with several commands
+# in flight (io_uring passthrough) and with one (the ioctl). A misaligned offset on the 4K
 # namespace is refused, naming the logical block size, and writes nothing.
 # NS_SMALL holds the lab's dm stacks, so copies on the raw namespace need --force (the ranges
 # used here are outside every stack).
@@ -30,6 +31,14 @@ expect_eq "no extent fell back (the device accepted every command)" "$(copy_fall
 expect_eq "bytes offloaded" "$(copy_done /tmp/c41.json .bytes_offloaded)" $len
 expect_eq "O_DIRECT read of the destination" "$(md5 $NS_SMALL 360000 8192)" "$data"
 hostcheck_same "4 MiB split NVMe Copy landed in a-small.img" a-small.img:$so:$len a-small.img:$do:$len
+# The same with one command in flight, which goes through the ioctl instead of io_uring
+do1=$((380000 * 512))
+copy_json /tmp/c41d.json $NS_SMALL $NS_SMALL --src-offset $so --dst-offset $do1 --length $len --require-offload --force --offload-depth 1; rc=$?
+expect_eq "one command in flight: copy exit status" $rc 0
+expect_eq "one command in flight: no extent fell back" "$(copy_fallbacks /tmp/c41d.json)" 0
+expect_eq "one command in flight: bytes offloaded" "$(copy_done /tmp/c41d.json .bytes_offloaded)" $len
+expect_eq "one command in flight: O_DIRECT read of the destination" "$(md5 $NS_SMALL 380000 8192)" "$data"
+hostcheck_same "one command in flight: the copy landed in a-small.img" a-small.img:$so:$len a-small.img:$do1:$len
 # the 4096-byte-LBA namespace
 len=$((2 * 1048576)); so=$((1024 * 4096)); do=$((4096 * 4096))
 data=$(fill $NS_4K 1024 512 4096)
