@@ -143,7 +143,8 @@ struct CopyOptions {
     std::chrono::milliseconds progressInterval{200}; ///< minimum gap between progress events
 
     /// Transports for offload steps (not owned; must outlive the job). Null: the job makes
-    /// the real libnvme / libsgutils2 transport when the plan has such steps.
+    /// the real libnvme / libsgutils2 transport when the plan has such steps (for NVMe with
+    /// several commands in flight, io_uring passthrough on /dev/ngXnY; with one, the ioctl).
     NvmeTransport* nvme = nullptr;
     ScsiTransport* scsi = nullptr;
     /// Test hooks; empty = the real system (openBlockDevice / open(2); PageCache.h).
