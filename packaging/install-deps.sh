@@ -6,7 +6,7 @@
 #   packaging/install-deps.sh --build  build only
 set -euo pipefail
 BUILD=(build-essential cmake ninja-build pkg-config ccache
-       qt6-base-dev qt6-charts-dev libqt6svg6 libgl-dev
+       qt6-base-dev qt6-charts-dev libqt6opengl6-dev libqt6svg6 libgl-dev
        libnvme-dev libjson-c-dev libsgutils2-dev libdevmapper-dev liburing-dev
        libcli11-dev nlohmann-json3-dev)
 TEST=(util-linux e2fsprogs fio xvfb xauth
