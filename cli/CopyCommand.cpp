@@ -9,13 +9,16 @@
 #include "copy/CopyPlanner.h"
 #include "copy/CopySafety.h"
 #include "copy/EndpointResolver.h"
+#include "copy/ProgressRelay.h"
 #include "util/ByteSize.h"
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
 #include <fcntl.h>
 #include <iostream>
@@ -487,13 +490,17 @@ int runCopy(const CopyCommandOptions& o, const GlobalOptions& global)
     options.offloadInFlight = o.offloadDepth;
     options.progressInterval = std::chrono::milliseconds(out.json() ? 500 : 100);
 
-    CopyEvents events;
-    events.progress = [&](const CopyProgress& p) {
+    // A bar or a JSON stream shows a clock: when the worker waits for one long command and
+    // sends no event, the main thread shows the job's snapshot once a second (the relay).
+    const bool clock = out.json() || out.bar().enabled();
+    ProgressRelay relay([&](const CopyProgress& p) {
         if (out.json())
             out.line(progressJson(p));
         else
             out.bar().update(p);
-    };
+    });
+    CopyEvents events;
+    events.progress = [&relay](const CopyProgress& p) { relay.event(p); };
     events.fallback = [&](const CopyFallback& f) {
         if (out.json())
             out.line(fallbackJson(f));
@@ -503,8 +510,9 @@ int runCopy(const CopyCommandOptions& o, const GlobalOptions& global)
     };
 
     // The main thread sleeps on a pipe until the job is done (its done event), Ctrl-C (the
-    // signal handler) or, with --cancel-on-stdin, input arrives. It does not poll: the job
-    // always ends with the done event. Without a pipe (pipe2 failed) it looks once a second.
+    // signal handler), with --cancel-on-stdin input arrives, or with a clock to show, a
+    // second passes without a progress event. Otherwise it does not poll: the job always
+    // ends with the done event. Without a pipe (pipe2 failed) it looks once a second.
     WakePipe wake;
     events.done = [&wake](const CopyResult&) { wake.notify(); };
     g_wakeFd = wake.writeFd();
@@ -523,13 +531,18 @@ int runCopy(const CopyCommandOptions& o, const GlobalOptions& global)
     StdinCancel stdinCancel;
     const CopyResult* result = nullptr;
     bool told = false;
-    const int pollTimeout = wake.readFd() >= 0 ? -1 : 1000;
     while (!(result = job->waitFor(std::chrono::milliseconds(0)))) {
+        int pollTimeout = wake.readFd() >= 0 ? -1 : 1000;
+        if (clock)
+            pollTimeout = static_cast<int>(std::min<int64_t>(relay.untilDue().count() + 1, 1000));
         pollfd fds[2] = {{wake.readFd(), POLLIN, 0}, {o.cancelOnStdin && !told ? STDIN_FILENO : -1, POLLIN, 0}};
-        if (::poll(fds, 2, pollTimeout) > 0 && (fds[0].revents & POLLIN) && wake.drain()) {
+        const int ready = ::poll(fds, 2, pollTimeout);
+        if (ready > 0 && (fds[0].revents & POLLIN) && wake.drain()) {
             result = &job->wait(); // the done event: the result follows at once
             break;
         }
+        if (ready == 0 && clock)
+            relay.heartbeat([&job] { return job->progress(); });
         const bool asked = o.cancelOnStdin && !told && stdinCancel.poll();
         if ((g_interrupted || asked) && !told) {
             job->cancel(); // the job's stop token

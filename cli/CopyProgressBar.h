@@ -18,6 +18,7 @@ public:
     /// Draws on `out` (stderr); `enabled` false makes every call a no-op except message().
     CopyProgressBar(std::FILE* out, bool enabled);
 
+    bool enabled() const { return m_enabled; }
     void update(const CopyProgress& progress);
     /// Prints a line above the bar (clears the bar, prints, redraws on the next update).
     void message(const std::string& line);

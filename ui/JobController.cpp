@@ -28,6 +28,14 @@ JobController::JobController(std::shared_ptr<const Topology> topology, Capabilit
     m_progress.extentsTotal = m_plan.extents.size();
     m_throttle.setSingleShot(true);
     connect(&m_throttle, &QTimer::timeout, this, &JobController::deliverProgress);
+    // Single-shot, re-armed for when the relay next has something to show.
+    m_heartbeat.setSingleShot(true);
+    connect(&m_heartbeat, &QTimer::timeout, this, [this] {
+        if (!m_relay || !m_job || m_state != State::Running)
+            return;
+        m_relay->heartbeat([this] { return m_job->progress(); });
+        m_heartbeat.start(static_cast<int>(m_relay->untilDue().count()) + 1);
+    });
 }
 
 JobController* JobController::viaCli(CopyPlan plan, const QString& source, const QString& destination,
@@ -80,15 +88,17 @@ void JobController::start()
         return startCli();
 
     CopyEvents events;
-    // Worker thread: store the newest progress; post at most one delivery at a time.
-    events.progress = [this](const CopyProgress& p) {
+    // Worker thread (or the heartbeat, on this one): store the newest progress; post at most
+    // one delivery at a time.
+    m_relay = std::make_unique<ProgressRelay>([this](const CopyProgress& p) {
         {
             std::lock_guard lock(m_mutex);
             m_latest = p;
         }
         if (!m_posted.exchange(true))
             QMetaObject::invokeMethod(this, &JobController::deliverProgress, Qt::QueuedConnection);
-    };
+    });
+    events.progress = [relay = m_relay.get()](const CopyProgress& p) { relay->event(p); };
     events.fallback = [this](const CopyFallback& f) {
         QString reason = QStringLiteral("%1 at %2 (%3): %4")
                              .arg(QString::fromLatin1(toString(f.planned)), formatBytes(f.srcOffset), formatBytes(f.length),
@@ -106,6 +116,7 @@ void JobController::start()
     };
     emit started();
     m_job = CopyJob::start(m_topology, m_caps, m_plan, m_options, std::move(events));
+    m_heartbeat.start(static_cast<int>(m_relay->untilDue().count()) + 1);
 }
 
 void JobController::cancel()
@@ -326,6 +337,7 @@ void JobController::addSample(const CopyProgress& p)
 void JobController::onDone(CopyResult result)
 {
     m_throttle.stop();
+    m_heartbeat.stop();
     deliverProgress(); // whatever arrived before done
     m_progress.doneBytes = result.doneBytes;
     m_progress.bytesByMethod = result.bytesByMethod;

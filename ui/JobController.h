@@ -3,6 +3,7 @@
 
 #include "copy/CopyJob.h"
 #include "copy/CopyPlan.h"
+#include "copy/ProgressRelay.h"
 
 #include <QElapsedTimer>
 #include <QObject>
@@ -120,6 +121,10 @@ private:
     int m_minIntervalMs = 250;
     QElapsedTimer m_sinceEmit;
     QTimer m_throttle;
+    /// In-process jobs: the job's events pass through the relay; when none came for a
+    /// second (a long command keeps the worker waiting), the timer shows the job's snapshot.
+    std::unique_ptr<ProgressRelay> m_relay;
+    QTimer m_heartbeat;
     std::optional<CopyProgress> m_lastSampled;
 };
 

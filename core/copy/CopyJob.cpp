@@ -73,8 +73,9 @@ struct CopyJob::Private {
     std::optional<Error> failure;
     std::vector<double> extentSeconds;
     std::vector<std::string> extentFallbackReason;
-    std::deque<std::pair<double, uint64_t>> samples;
-    double rate = 0;
+    /// (seconds since start, done bytes) at each progress event, the last few seconds'
+    /// worth: the rate is measured from the oldest one to now.
+    std::deque<std::pair<double, uint64_t>> samples{{0.0, 0}};
     Clock::time_point lastProgress{};
     bool progressDue = false;           ///< an offload thread moved bytes and an event is due
     double cpuUser = 0;
@@ -224,8 +225,12 @@ CopyProgress CopyJob::progress() const
     }
     p.elapsedSeconds = seconds(Clock::now() - d->started);
     {
+        // From the oldest sample to now, so the rate falls while a device is slow to answer
+        // (a caller that asks between events sees it, and the elapsed time, move on).
         std::lock_guard lock(d->mutex);
-        p.bytesPerSecond = d->rate;
+        const auto [t0, done0] = d->samples.front();
+        if (p.elapsedSeconds - t0 >= 0.1 && p.doneBytes >= done0)
+            p.bytesPerSecond = double(p.doneBytes - done0) / (p.elapsedSeconds - t0);
     }
     if (p.bytesPerSecond > 0 && p.doneBytes <= p.totalBytes)
         p.etaSeconds = double(p.totalBytes - p.doneBytes) / p.bytesPerSecond;
@@ -343,9 +348,6 @@ void Runner::maybeProgress(bool force)
         d.samples.emplace_back(t, done);
         while (d.samples.size() > 2 && t - d.samples[1].first >= 3.0)
             d.samples.pop_front();
-        const auto& first = d.samples.front();
-        if (t - first.first >= 0.1 && done >= first.second)
-            d.rate = double(done - first.second) / (t - first.first);
     }
     if (m_events.progress)
         m_events.progress(m_job.progress());

@@ -176,7 +176,8 @@ struct CopyEvents {
     /// At most once per CopyOptions::progressInterval, and once at the end. While only
     /// offload commands run, when a completed command makes one due (else after a second
     /// without one, unless the worker is itself waiting for a command: a plan that offloads
-    /// every extent with one command in flight).
+    /// every extent with one command in flight). A caller that shows a clock asks
+    /// CopyJob::progress() when no event came for a while.
     std::function<void(const CopyProgress&)> progress;
     /// Each time a range planned for offload goes by read/write instead.
     std::function<void(const CopyFallback&)> fallback;
@@ -200,7 +201,9 @@ public:
     CopyJob(const CopyJob&) = delete;
     CopyJob& operator=(const CopyJob&) = delete;
 
-    /// A consistent snapshot; cheap (takes a mutex).
+    /// A consistent snapshot; cheap (takes a mutex). Between progress events too: the
+    /// elapsed time is now's, and the rate is measured up to now, so it falls while a
+    /// command is slow to complete.
     CopyProgress progress() const;
     /// Requests cancellation: in-flight I/Os and commands finish, nothing new starts, the
     /// result says Errc::Cancelled and how far it got. Idempotent.

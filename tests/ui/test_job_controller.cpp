@@ -20,6 +20,9 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <atomic>
+#include <chrono>
+#include <thread>
 #include <unistd.h>
 
 using namespace offload;
@@ -146,6 +149,46 @@ private slots:
         QVERIFY2(progress.count() <= ms / 200 + 3,
                  qPrintable(QStringLiteral("%1 signals in %2 ms").arg(progress.count()).arg(ms)));
         QVERIFY(progress.count() >= 1);
+    }
+
+    void progressGoesOnWhileTheWorkerWaits()
+    {
+        // The job's worker can wait a long time without an event (one long copy command;
+        // here the job's test hook before the copy). The window still sees the clock run:
+        // once a second the controller shows the job's snapshot.
+        QTemporaryDir dir;
+        const QString src = dir.filePath(QStringLiteral("src.img"));
+        const QString dst = dir.filePath(QStringLiteral("dst.img"));
+        const QByteArray data = randomBytes(4 * MiB);
+        {
+            QFile f(src);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(data);
+        }
+        std::atomic<bool> waiting{false};
+        std::atomic<bool> release{false};
+        CopyOptions options;
+        options.progressInterval = std::chrono::milliseconds(10);
+        options.beforeCopy = [&] {
+            waiting = true;
+            for (int i = 0; i < 3000 && !release; ++i)
+                std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        };
+        JobController job(std::make_shared<const Topology>(), {}, filePlan(src, dst, data.size()), options);
+        job.setMinInterval(0);
+        QSignalSpy progress(&job, &JobController::progressChanged);
+        job.start();
+        QTRY_VERIFY_WITH_TIMEOUT(waiting.load(), 10000);
+        const qsizetype before = progress.count();
+        QTest::qWait(2600);
+        const qsizetype during = progress.count() - before;
+        const double elapsed = job.progress().elapsedSeconds;
+        release = true;
+        QVERIFY(waitFinished(job, 60000));
+        QCOMPARE(job.state(), JobController::State::Succeeded);
+        QVERIFY2(during >= 2, qPrintable(QStringLiteral("%1 progress signals in 2.6 s of waiting").arg(during)));
+        QVERIFY2(elapsed >= 2.0, qPrintable(QString::number(elapsed)));
+        QCOMPARE(job.progress().doneBytes, uint64_t(data.size()));
     }
 
     void cancelStopsTheJob()

@@ -3,12 +3,15 @@
 // decline (with reason, data right), partial completion, real errors, cancel, progress,
 // cache hooks in the right order, and the passthrough guard.
 #include "copy/CopyJob.h"
+#include "copy/ProgressRelay.h"
 #include "copy/Verify.h"
 #include "FakeTransports.h"
 
 #include <QtTest>
 
+#include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <fcntl.h>
 #include <functional>
 #include <mutex>
@@ -254,6 +257,8 @@ private slots:
     void offloadProgressFollowsCommandsWithoutPolling();
     void defaultDepthFollowsCommandSize();
     void offloadOnlyPlanRunsCommandsOnTheWorker();
+    void relayShowsSnapshotsAndNeverGoesBack();
+    void progressMovesOnWhileACommandIsSlow();
 };
 
 void TestCopyJob::hostCopyIsExactAndProgressMonotonic()
@@ -817,6 +822,122 @@ void TestCopyJob::offloadOnlyPlanRunsCommandsOnTheWorker()
             QVERIFY2(stepThreads.count(worker) && stepThreads.size() == 2, what.c_str());
             QVERIFY2(meter.most.load() == 2, what.c_str());
         }
+    }
+}
+
+
+void TestCopyJob::relayShowsSnapshotsAndNeverGoesBack()
+{
+    std::vector<CopyProgress> shown;
+    ProgressRelay relay([&](const CopyProgress& p) { shown.push_back(p); }, std::chrono::milliseconds(50));
+    auto at = [](double elapsed, uint64_t done) {
+        CopyProgress p;
+        p.elapsedSeconds = elapsed;
+        p.doneBytes = done;
+        return p;
+    };
+    relay.event(at(1.0, 10));
+    QVERIFY(relay.untilDue() > std::chrono::milliseconds(0));
+    QVERIFY(!relay.heartbeat([&] { return at(1.01, 10); })); // an event just went out
+    std::this_thread::sleep_for(std::chrono::milliseconds(60));
+    QCOMPARE(relay.untilDue(), std::chrono::milliseconds(0));
+    QVERIFY(relay.heartbeat([&] { return at(2.0, 10); }));  // quiet for long enough
+    relay.event(at(1.5, 10));                                  // computed before that snapshot
+    relay.event(at(2.5, 20));
+    QCOMPARE(shown.size(), std::size_t(3));
+    QCOMPARE(shown[0].elapsedSeconds, 1.0);
+    QCOMPARE(shown[1].elapsedSeconds, 2.0);
+    QCOMPARE(shown[2].elapsedSeconds, 2.5);
+    QCOMPARE(shown[2].doneBytes, uint64_t(20));
+}
+
+void TestCopyJob::progressMovesOnWhileACommandIsSlow()
+{
+    // A plan that offloads every extent with one command in flight: the worker itself waits
+    // for each command and sends no event meanwhile. A caller's heartbeat (the relay, on
+    // the job's snapshot) still sees the clock run and the rate fall while the second
+    // command takes its time, and what it shows never goes back.
+    const uint64_t size = 8 * kMiB;
+    Volumes v(size);
+    CopyPlan plan = mixedPlan(size, 2, 1);
+    plan.extents.pop_back(); // offload only
+    plan.length = size / 2;
+    CopyOptions options = testOptions(v);
+    options.offloadInFlight = 1;
+    options.progressInterval = std::chrono::milliseconds(0);
+    std::mutex m;
+    std::condition_variable cv;
+    bool slowStarted = false;
+    bool release = false;
+    options.runNvmeStep = [&](const NvmeCopyStep& step) {
+        if (step.sdlba != 0) { // the second command: held until the test lets it go
+            std::unique_lock lock(m);
+            slowStarted = true;
+            cv.notify_all();
+            cv.wait(lock, [&] { return release; });
+        }
+        StepOutcome out = copyRanges(v, step, step.ranges.size());
+        out.kind = StepOutcome::Kind::Done;
+        return out;
+    };
+    std::mutex shownMutex;
+    std::vector<CopyProgress> shown;
+    std::atomic<int> events{0};
+    ProgressRelay relay(
+        [&](const CopyProgress& p) {
+            std::lock_guard lock(shownMutex);
+            shown.push_back(p);
+        },
+        std::chrono::milliseconds(100));
+    CopyEvents ev;
+    ev.progress = [&](const CopyProgress& p) {
+        ++events;
+        relay.event(p);
+    };
+    auto job = CopyJob::start(twoNamespaces(size), {}, plan, options, ev);
+    auto letGo = [&] {
+        {
+            std::lock_guard lock(m);
+            release = true;
+        }
+        cv.notify_all();
+    };
+    struct OnExit { // a failed check returns early: the held command must end before the job is joined
+        std::function<void()> run;
+        ~OnExit() { run(); }
+    } releaseOnExit{letGo};
+    {
+        std::unique_lock lock(m);
+        QVERIFY(cv.wait_for(lock, std::chrono::seconds(20), [&] { return slowStarted; }));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    const int eventsBefore = events.load();
+    const CopyProgress first = job->progress();
+    QCOMPARE(first.doneBytes, size / 4); // the first command's bytes
+    QVERIFY2(first.bytesPerSecond > 0, std::to_string(first.bytesPerSecond).c_str());
+    for (int i = 0; i < 5; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(150));
+        QVERIFY(relay.heartbeat([&] { return job->progress(); }));
+    }
+    QCOMPARE(events.load(), eventsBefore); // the worker was silent all along
+    {
+        std::lock_guard lock(shownMutex);
+        const CopyProgress& last = shown.back();
+        QCOMPARE(last.doneBytes, size / 4);
+        QVERIFY2(last.elapsedSeconds >= first.elapsedSeconds + 0.7, std::to_string(last.elapsedSeconds).c_str());
+        QVERIFY2(last.bytesPerSecond < first.bytesPerSecond * 0.8,
+                 (std::to_string(last.bytesPerSecond) + " vs " + std::to_string(first.bytesPerSecond)).c_str());
+    }
+    letGo();
+    const CopyResult& r = job->wait();
+    QVERIFY2(r.ok(), r.ok() ? "" : r.status.error().message().c_str());
+    const std::vector<unsigned char> dst = v.readDst();
+    QVERIFY(std::equal(v.data.begin(), v.data.begin() + size / 2, dst.begin()));
+    std::lock_guard lock(shownMutex);
+    QCOMPARE(shown.back().doneBytes, size / 2);
+    for (std::size_t i = 1; i < shown.size(); ++i) {
+        QVERIFY(shown[i].elapsedSeconds >= shown[i - 1].elapsedSeconds);
+        QVERIFY(shown[i].doneBytes >= shown[i - 1].doneBytes);
     }
 }
 
