@@ -42,6 +42,22 @@ QByteArray randomBytes(qsizetype size)
     return data;
 }
 
+/// A temporary folder with src.img (`size` random bytes) and the path of dst.img.
+struct SourceFile {
+    QTemporaryDir dir;
+    QString src = dir.filePath(QStringLiteral("src.img"));
+    QString dst = dir.filePath(QStringLiteral("dst.img"));
+    QByteArray data;
+
+    explicit SourceFile(qsizetype size)
+        : data(randomBytes(size))
+    {
+        QFile f(src);
+        if (!f.open(QIODevice::WriteOnly) || f.write(data) != data.size())
+            qFatal("cannot write %s", qPrintable(src));
+    }
+};
+
 CopyEndpoint fileEndpoint(const QString& path, uint64_t size)
 {
     CopyEndpoint e;
@@ -81,15 +97,10 @@ private slots:
 
     void copiesAFileWithQueuedSignals()
     {
-        QTemporaryDir dir;
-        const QString src = dir.filePath(QStringLiteral("src.img"));
-        const QString dst = dir.filePath(QStringLiteral("dst.img"));
-        const QByteArray data = randomBytes(64 * MiB);
-        {
-            QFile f(src);
-            QVERIFY(f.open(QIODevice::WriteOnly));
-            f.write(data);
-        }
+        const SourceFile files(64 * MiB);
+        const QString& src = files.src;
+        const QString& dst = files.dst;
+        const QByteArray& data = files.data;
         CopyOptions options;
         options.verify = true;
         options.progressInterval = std::chrono::milliseconds(10);
@@ -124,15 +135,10 @@ private slots:
 
     void progressIsRateLimited()
     {
-        QTemporaryDir dir;
-        const QString src = dir.filePath(QStringLiteral("src.img"));
-        const QString dst = dir.filePath(QStringLiteral("dst.img"));
-        const QByteArray data = randomBytes(256 * MiB);
-        {
-            QFile f(src);
-            QVERIFY(f.open(QIODevice::WriteOnly));
-            f.write(data);
-        }
+        const SourceFile files(256 * MiB);
+        const QString& src = files.src;
+        const QString& dst = files.dst;
+        const QByteArray& data = files.data;
         CopyOptions options;
         options.progressInterval = std::chrono::milliseconds(1); // core reports very often
         options.ioBytes = 256u << 10;
@@ -156,15 +162,10 @@ private slots:
         // The job's worker can wait a long time without an event (one long copy command;
         // here the job's test hook before the copy). The window still sees the clock run:
         // once a second the controller shows the job's snapshot.
-        QTemporaryDir dir;
-        const QString src = dir.filePath(QStringLiteral("src.img"));
-        const QString dst = dir.filePath(QStringLiteral("dst.img"));
-        const QByteArray data = randomBytes(4 * MiB);
-        {
-            QFile f(src);
-            QVERIFY(f.open(QIODevice::WriteOnly));
-            f.write(data);
-        }
+        const SourceFile files(4 * MiB);
+        const QString& src = files.src;
+        const QString& dst = files.dst;
+        const QByteArray& data = files.data;
         std::atomic<bool> waiting{false};
         std::atomic<bool> release{false};
         CopyOptions options;
