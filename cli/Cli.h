@@ -12,6 +12,8 @@ struct Error;
 
 namespace offload::cli {
 
+class PrivilegedRoute;
+
 /// Named exit codes (documented in `offloadcp --help` and the man page).
 enum ExitCode : int {
     ExitOk = 0,
@@ -30,6 +32,9 @@ enum ExitCode : int {
 struct GlobalOptions {
     std::string fixture;    ///< --fixture DIR: read a captured fixture instead of this machine
     bool json = false;      ///< --json
+    /// Set when run through pkexec: what the route allows (see PrivilegedRoute.h); the
+    /// commands hold their endpoints to it.
+    const PrivilegedRoute* privileged = nullptr;
 };
 
 /// A subcommand registers its options on `app` and sets `run` to what it does when chosen.

@@ -3,6 +3,7 @@
 // --json (one object per line: start, progress, fallback, done) come from the same values.
 #include "Cli.h"
 #include "CopyProgressBar.h"
+#include "PrivilegedRoute.h"
 
 #include "capability/Scan.h"
 #include "copy/CopyJob.h"
@@ -412,7 +413,11 @@ int runCopy(const CopyCommandOptions& o, const GlobalOptions& global)
     // nothing and get no commands.
     ScanOptions scanOptions;
     scanOptions.around = endpointDevNums({o.source, o.destination});
-    scanOptions.probeOnly = [&](const Topology& t) { return endpointDevices(t, o.source, o.destination); };
+    scanOptions.probeOnly = [&](const Topology& t) {
+        if (global.privileged && !global.privileged->checkEndpoints(t, o.source, o.destination))
+            return std::vector<std::size_t>{}; // refused below; probe nothing
+        return endpointDevices(t, o.source, o.destination);
+    };
     auto snapshot = scanSystem(scanOptions);
     if (!snapshot)
         return out.fail(snapshot.error(), exitCodeFor(snapshot.error()));
@@ -424,6 +429,11 @@ int runCopy(const CopyCommandOptions& o, const GlobalOptions& global)
     auto dst = resolveEndpoint(*topology, o.destination, EndpointRole::Destination);
     if (!dst)
         return out.fail(dst.error(), exitCodeFor(dst.error()));
+    if (global.privileged) {
+        for (auto [spec, endpoint] : {std::pair{&o.source, &*src}, std::pair{&o.destination, &*dst}})
+            if (Status allowed = global.privileged->checkResolved(*topology, *spec, *endpoint); !allowed)
+                return out.fail(allowed.error(), ExitPermission);
+    }
 
     CopyRequest request;
     request.source = *src;

@@ -3,6 +3,7 @@
 #include "util/ByteSize.h"
 #include "Cli.h"
 #include "Fields.h"
+#include "PrivilegedRoute.h"
 
 #include "capability/Capability.h"
 #include "capability/Scan.h"
@@ -327,7 +328,11 @@ int runPlan(const GlobalOptions& global, const PlanOptions& options)
     scanOptions.fixture = global.fixture;
     if (global.fixture.empty())
         scanOptions.around = endpointDevNums({options.source, options.destination});
-    scanOptions.probeOnly = [&](const Topology& t) { return endpointDevices(t, options.source, options.destination); };
+    scanOptions.probeOnly = [&](const Topology& t) {
+        if (global.privileged && !global.privileged->checkEndpoints(t, options.source, options.destination))
+            return std::vector<std::size_t>{}; // refused below; probe nothing
+        return endpointDevices(t, options.source, options.destination);
+    };
     auto snapshot = scanSystem(scanOptions);
     if (!snapshot) {
         printError("plan: " + snapshot.error().message());
@@ -345,6 +350,13 @@ int runPlan(const GlobalOptions& global, const PlanOptions& options)
     if (!destination) {
         printError("plan: " + destination.error().message());
         return exitCodeOf(destination.error());
+    }
+    if (global.privileged) {
+        for (auto [spec, endpoint] : {std::pair{&options.source, &*source}, std::pair{&options.destination, &*destination}})
+            if (Status allowed = global.privileged->checkResolved(topology, *spec, *endpoint); !allowed) {
+                printError("plan: " + allowed.error().message());
+                return ExitPermission;
+            }
     }
     request.source = *source;
     request.destination = *destination;

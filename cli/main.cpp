@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // offloadcp: parse the command line, run the chosen subcommand, return its exit code.
 #include "Cli.h"
+#include "PrivilegedRoute.h"
 
 #include <malloc.h>
+#include <optional>
 
 int main(int argc, char** argv)
 {
@@ -14,6 +16,18 @@ int main(int argc, char** argv)
                  "(NVMe Copy, SCSI EXTENDED COPY), through partitions and device-mapper stacks.",
                  "offloadcp"};
     GlobalOptions global;
+    // Through pkexec (root, for another user): only what the desktop app asks for, checked
+    // on the raw arguments before anything else, on the parsed ones, then on the devices.
+    std::optional<PrivilegedRoute> privileged;
+    if (runsThroughPkexec()) {
+        auto route = PrivilegedRoute::check(argc, argv);
+        if (!route) {
+            printError(route.error().message());
+            return ExitPermission;
+        }
+        privileged = std::move(*route);
+        global.privileged = &*privileged;
+    }
     Runner run;
     configureApp(app, global);
     addReportCommand(app, global, run);
@@ -23,6 +37,12 @@ int main(int argc, char** argv)
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
         return exitForParseError(app, error);
+    }
+    if (privileged) {
+        if (offload::Status allowed = privileged->checkParsed(app, global.fixture); !allowed) {
+            printError(allowed.error().message());
+            return ExitPermission;
+        }
     }
     return run ? run() : ExitUsage;
 }

@@ -13,11 +13,14 @@ struct CliRun {
     QByteArray err;
 };
 
-inline CliRun runCli(const QStringList& arguments)
+/// `extraEnvironment`: NAME=value entries added to this process's environment.
+inline CliRun runCli(const QStringList& arguments, const QStringList& extraEnvironment = {})
 {
     QProcess process;
     QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
     environment.insert("LC_ALL", "C.UTF-8");
+    for (const QString& entry : extraEnvironment)
+        environment.insert(entry.section('=', 0, 0), entry.section('=', 1));
     process.setProcessEnvironment(environment);
     process.start(OFFLOADCP_CLI, arguments);
     CliRun run;
