@@ -11,9 +11,12 @@ namespace offload::ui {
 
 /// The app's one privileged path: the offloadcp CLI with a fixed set of verbs, each
 /// producing --json output the app parses. Unprivileged and live, the CLI runs through
-/// `pkexec` (authorized by the org.offloadcp.run polkit action, exec.path pinned to the
-/// installed CLI). The argument list is built here from typed values; there is no way
-/// to pass an arbitrary command.
+/// `pkexec`, authorized by the polkit action of its subcommand (org.offloadcp.report,
+/// .plan, .copy: exec.path pinned to the installed CLI, exec.argv1 the subcommand, so
+/// the subcommand comes right after the CLI's path). The argument list is built here from
+/// typed values; there is no way to pass an arbitrary command, and the CLI run through
+/// pkexec refuses (exit 4) any other form than these, and endpoints that are not block
+/// devices.
 class OffloadCli {
 public:
     enum class Verb { Report, Plan, Copy };
