@@ -20,7 +20,7 @@ enum ExitCode : int {
     ExitFailure = 1,        ///< the operation failed (I/O error, device error)
     ExitUsage = 2,          ///< bad command line or bad input; nothing was changed
     ExitNotFound = 3,       ///< a named device or file does not exist
-    ExitPermission = 4,     ///< needs root
+    ExitPermission = 4,     ///< needs root, or refused through pkexec (PrivilegedRoute)
     ExitBusy = 5,           ///< destination mounted or in use (see --force)
     ExitNoOffload = 6,      ///< --require-offload and some extent cannot be offloaded
     ExitVerifyMismatch = 7, ///< --verify found a difference

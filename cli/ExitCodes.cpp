@@ -21,7 +21,7 @@ constexpr ExitCodeDoc kExitCodes[] = {
     {ExitFailure, "failure", "the operation failed (I/O error, device error)"},
     {ExitUsage, "usage", "bad command line or bad input; nothing was changed"},
     {ExitNotFound, "not-found", "a named device or file does not exist"},
-    {ExitPermission, "permission", "needs root"},
+    {ExitPermission, "permission", "needs root, or refused through pkexec (see man offloadcp)"},
     {ExitBusy, "busy", "destination mounted or in use"},
     {ExitNoOffload, "no-offload", "--require-offload and some extent cannot be offloaded"},
     {ExitVerifyMismatch, "verify-mismatch", "--verify found a difference"},
