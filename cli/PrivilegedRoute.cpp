@@ -56,26 +56,6 @@ const char* fileKind(mode_t mode)
     return "not a block device";
 }
 
-/// Keeps only what pkexec itself passes on and nothing in offloadcp or its libraries reads
-/// to decide where to go: the locale and the terminal. Everything else (TMPDIR, which
-/// chooses where a private device node is made; DM_DEV_DIR and the other libdevmapper
-/// variables; whatever a library may read later) is removed, and PATH is fixed.
-void dropEnvironment()
-{
-    std::vector<std::string> names;
-    for (char** entry = environ; entry && *entry; ++entry) {
-        const std::string_view text(*entry);
-        const std::string name(text.substr(0, text.find('=')));
-        const bool kept = name == "PKEXEC_UID" || name == "LANG" || name == "LANGUAGE" || name.starts_with("LC_")
-                          || name == "TERM";
-        if (!kept)
-            names.push_back(name);
-    }
-    for (const std::string& name : names)
-        ::unsetenv(name.c_str());
-    ::setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1);
-}
-
 /// The authorization prompt shows the names as given: a path must be one only root can
 /// make, under /dev, in folders no one else may write (not /dev/shm), so that a link of
 /// the user's own cannot give a device a harmless-looking name.
@@ -105,9 +85,24 @@ bool runsThroughPkexec()
     return std::getenv("PKEXEC_UID") != nullptr;
 }
 
+void restrictEnvironment()
+{
+    std::vector<std::string> names;
+    for (char** entry = environ; entry && *entry; ++entry) {
+        const std::string_view text(*entry);
+        const std::string name(text.substr(0, text.find('=')));
+        const bool kept = name == "PKEXEC_UID" || name == "LANG" || name == "LANGUAGE" || name.starts_with("LC_")
+                          || name == "TERM";
+        if (!kept)
+            names.push_back(name);
+    }
+    for (const std::string& name : names)
+        ::unsetenv(name.c_str());
+    ::setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1);
+}
+
 Result<PrivilegedRoute> PrivilegedRoute::check(int argc, const char* const* argv)
 {
-    dropEnvironment();
     if (argc < 2)
         return std::unexpected(refusal({}, "no subcommand"));
     const std::string_view subcommand = argv[1];

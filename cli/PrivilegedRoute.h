@@ -17,6 +17,12 @@ namespace offload::cli {
 /// True when pkexec started this process (it sets PKEXEC_UID to the caller's uid).
 bool runsThroughPkexec();
 
+/// Under pkexec, before anything else: keeps only the locale, the terminal and
+/// PKEXEC_UID in the environment and fixes PATH, so that no variable (TMPDIR, which
+/// decides where a private device node is made; DM_DEV_DIR and the other libdevmapper
+/// variables; whatever a library reads later) changes what the root process does.
+void restrictEnvironment();
+
 /// Under pkexec offloadcp does only what the app asks for, on block devices:
 ///   report --json [-- DEVICE...]
 ///   plan --json -- SRC DST
@@ -31,7 +37,6 @@ class PrivilegedRoute {
 public:
     /// Step 1, before parsing: the argument shape, and that each SRC / DST that exists as a
     /// path is a block device after following links (stat; its dev_t is kept for step 3).
-    /// Also drops environment variables that could widen what the process does.
     static Result<PrivilegedRoute> check(int argc, const char* const* argv);
 
     /// Step 2, after parsing: one subcommand (the one checked), no --fixture, and no option

@@ -20,6 +20,7 @@ int main(int argc, char** argv)
     // on the raw arguments before anything else, on the parsed ones, then on the devices.
     std::optional<PrivilegedRoute> privileged;
     if (runsThroughPkexec()) {
+        restrictEnvironment();
         auto route = PrivilegedRoute::check(argc, argv);
         if (!route) {
             printError(route.error().message());

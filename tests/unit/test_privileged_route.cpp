@@ -3,6 +3,12 @@
 // app. Every refused form exits 4 with "refused through pkexec" and leaves every file and
 // device as it was; the app's own forms (report --json, plan and copy between block devices
 // by /dev path or stable id) still work. Loop-device cases need root and skip otherwise.
+// The last cases call PrivilegedRoute directly for what only a race would show: the
+// endpoint a command resolved must be the device the checked path named.
+#ifndef Q_MOC_RUN // moc 6.4 cannot parse the C++23 library headers
+#include "PrivilegedRoute.h"
+#include "capability/Scan.h"
+#endif
 #include "CliRun.h"
 #include "LoopDevice.h"
 
@@ -317,6 +323,44 @@ private slots:
             verifyRefused(run, "a folder others than root may change");
             verifyDestinationUntouched();
         }
+    }
+
+    // --- PrivilegedRoute itself ---
+
+    void aCheckedPathMustStayTheDeviceItNamed()
+    {
+        needLoops();
+        const std::string src = m_src.toStdString();
+        const std::string dst = m_dst.toStdString();
+        const char* argv[] = {"offloadcp", "copy", "--json", "--", src.c_str(), dst.c_str()};
+        auto route = offload::cli::PrivilegedRoute::check(6, argv);
+        QVERIFY2(route.has_value(), route ? "" : route.error().message().c_str());
+        offload::ScanOptions options;
+        options.probeOnly = [](const offload::Topology&) { return std::vector<std::size_t>{}; };
+        auto snapshot = offload::scanSystem(options);
+        QVERIFY(snapshot.has_value());
+        const offload::Topology& topology = *snapshot->topology;
+        auto srcEndpoint = offload::resolveEndpoint(topology, src, offload::EndpointRole::Source);
+        auto dstEndpoint = offload::resolveEndpoint(topology, dst, offload::EndpointRole::Destination);
+        QVERIFY(srcEndpoint && dstEndpoint);
+        QVERIFY(route->checkResolved(topology, src, *srcEndpoint).has_value());
+        QVERIFY(route->checkResolved(topology, dst, *dstEndpoint).has_value());
+        QVERIFY(route->checkEndpoints(topology, src, dst).has_value());
+
+        // The destination's name now resolving to the other device (a link swapped after
+        // the check): refused.
+        const auto swapped = route->checkResolved(topology, dst, *srcEndpoint);
+        QVERIFY(!swapped.has_value());
+        QCOMPARE(swapped.error().code, offload::Errc::PermissionDenied);
+        QVERIFY2(swapped.error().message().find("not to the block device it named") != std::string::npos,
+                 swapped.error().message().c_str());
+
+        // ... or to a file: refused.
+        offload::CopyEndpoint fileEndpoint;
+        fileEndpoint.file = file("swapped-in.img").toStdString();
+        const auto asFile = route->checkResolved(topology, dst, fileEndpoint);
+        QVERIFY(!asFile.has_value());
+        QVERIFY2(asFile.error().message().find("names a file") != std::string::npos, asFile.error().message().c_str());
     }
 };
 
