@@ -60,6 +60,9 @@ private slots:
     void copiesAtOffsets();
     void shortSourceNamesDeviceAndLba();
     void writeErrorNamesDestination();
+    void firstFailingOffsetFindsTheFirstBadBlock_data();
+    void firstFailingOffsetFindsTheFirstBadBlock();
+    void firstFailingOffsetStopsOnOtherAnswers();
     void cancelBeforeStart();
     void fileBackendAccountsForEveryByte();
 };
@@ -150,6 +153,50 @@ void TestReadWrite::writeErrorNamesDestination()
         ::close(s);
         ::close(d);
     }
+}
+
+void TestReadWrite::firstFailingOffsetFindsTheFirstBadBlock_data()
+{
+    QTest::addColumn<quint64>("badFrom"); // blocks of the I/O, 512 bytes each
+    QTest::addColumn<quint64>("badTo");
+    QTest::newRow("first block") << quint64(0) << quint64(8192);
+    QTest::newRow("middle, 2048 bad blocks") << quint64(4096) << quint64(6144);
+    QTest::newRow("one bad block") << quint64(5000) << quint64(5001);
+    QTest::newRow("last block") << quint64(8191) << quint64(8192);
+}
+
+void TestReadWrite::firstFailingOffsetFindsTheFirstBadBlock()
+{
+    // A 4 MiB I/O at byte 1 MiB of a device whose blocks [badFrom, badTo) of the I/O fail
+    // with EIO: the error must name the first of them, not the start of the I/O.
+    QFETCH(quint64, badFrom);
+    QFETCH(quint64, badTo);
+    const uint64_t base = kMiB;
+    unsigned retries = 0;
+    auto retry = [&](uint64_t off, uint64_t len) {
+        ++retries;
+        const uint64_t first = (off - base) / 512;
+        const uint64_t end = first + len / 512;
+        return first < badTo && badFrom < end ? EIO : 0;
+    };
+    QCOMPARE(firstFailingOffset(base, 4 * kMiB, 512, EIO, retry), base + badFrom * 512);
+    QVERIFY(retries <= 14); // halving: log2(8192) + 1
+}
+
+void TestReadWrite::firstFailingOffsetStopsOnOtherAnswers()
+{
+    // Another errno while narrowing (a device that vanished, an alignment the file system
+    // wants): stop there rather than guess.
+    unsigned retries = 0;
+    auto vanished = [&](uint64_t, uint64_t) { return ++retries == 1 ? 0 : ENODEV; };
+    QCOMPARE(firstFailingOffset(0, 1024 * 512, 512, EIO, vanished), uint64_t(512 * 512));
+    QCOMPARE(retries, 2u);
+    // Errors of the request, not of a block: no retry at all.
+    retries = 0;
+    auto counting = [&](uint64_t, uint64_t) { ++retries; return EBADF; };
+    QCOMPARE(firstFailingOffset(4096, 1024 * 512, 512, EBADF, counting), uint64_t(4096));
+    QCOMPARE(firstFailingOffset(4096, 1024 * 512, 512, EINVAL, counting), uint64_t(4096));
+    QCOMPARE(retries, 0u);
 }
 
 void TestReadWrite::cancelBeforeStart()
