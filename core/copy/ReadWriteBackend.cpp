@@ -7,6 +7,9 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 #include <vector>
@@ -62,11 +65,25 @@ Error blockIoError(int err, const ReadWriteEndpoint& ep, bool write, unsigned ch
     return ioError(err, ep, write ? "write" : "read", firstFailingOffset(offset, length, ep.blockSize, err, retry));
 }
 
+/// A read or write that met the end of the device (or file) inside the planned range: the
+/// device shrank or went away since the plan. Says which, from its size now.
 Error unexpectedEnd(const ReadWriteEndpoint& ep, uint64_t offset)
 {
-    Error e = Error::make(Errc::System, ep.label,
-                          "unexpected end of device at byte offset " + std::to_string(offset),
-                          "the device is smaller than the copy range; rescan and plan again");
+    std::string what = "unexpected end of device at byte offset " + std::to_string(offset);
+    std::string hint = "the device is smaller than the copy range; rescan and plan again";
+    struct stat st {};
+    uint64_t size = 0;
+    if (::fstat(ep.fd, &st) == 0 && S_ISBLK(st.st_mode) && ::ioctl(ep.fd, BLKGETSIZE64, &size) == 0) {
+        if (size == 0) {
+            what += ": the device has gone away (its size is now 0)";
+            hint = "check dmesg; when the device is back, rescan and plan again";
+        } else {
+            what += ": the device now has " + std::to_string(size) + " bytes";
+        }
+    } else if (S_ISREG(st.st_mode)) {
+        what += ": the file now has " + std::to_string(st.st_size) + " bytes";
+    }
+    Error e = Error::make(Errc::System, ep.label, what, hint);
     e.sysErrno = EIO;
     e.lba = offset / (ep.blockSize ? ep.blockSize : 512);
     return e;

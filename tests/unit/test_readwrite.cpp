@@ -4,11 +4,14 @@
 // backend's clone -> copy_file_range -> read/write chain accounts for every byte.
 #include "copy/FileBackend.h"
 #include "copy/ReadWriteBackend.h"
+#include "LoopDevice.h"
 
 #include <QtTest>
 
 #include <fcntl.h>
+#include <linux/loop.h>
 #include <random>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 using namespace offload;
@@ -60,6 +63,7 @@ private slots:
     void copiesAtOffsets();
     void shortSourceNamesDeviceAndLba();
     void writeErrorNamesDestination();
+    void deviceThatWentAwaySaysSo();
     void firstFailingOffsetFindsTheFirstBadBlock_data();
     void firstFailingOffsetFindsTheFirstBadBlock();
     void firstFailingOffsetStopsOnOtherAnswers();
@@ -131,6 +135,8 @@ void TestReadWrite::shortSourceNamesDeviceAndLba()
         QCOMPARE(st.error().device, std::string("/dev/fake-src"));
         QCOMPARE(st.error().lba, std::optional<uint64_t>(kMiB / 4096));
         QVERIFY(st.error().message().find("end of device") != std::string::npos);
+        QVERIFY2(st.error().message().find("the file now has 1048576 bytes") != std::string::npos,
+                 st.error().message().c_str());
         ::close(s);
         ::close(d);
     }
@@ -153,6 +159,33 @@ void TestReadWrite::writeErrorNamesDestination()
         ::close(s);
         ::close(d);
     }
+}
+
+void TestReadWrite::deviceThatWentAwaySaysSo()
+{
+    // A source device whose size dropped to 0 after the plan (as a removed NVMe namespace's
+    // does): the error says it went away, not that the range was planned too large.
+    QTemporaryDir dir;
+    const QString backing = dir.filePath("disk");
+    writeFile(backing, randomBytes(2 * kMiB, 5));
+    testing::LoopDevice loop(backing.toStdString());
+    if (loop.path.empty())
+        QSKIP("needs root and a free loop device");
+    writeFile(dir.filePath("dst"), {});
+    int s = openDirect(QString::fromStdString(loop.path), O_RDONLY);
+    int d = ::open(dir.filePath("dst").toLocal8Bit().constData(), O_WRONLY);
+    QVERIFY(s >= 0 && d >= 0);
+    QVERIFY(::truncate(backing.toLocal8Bit().constData(), 0) == 0);
+    QVERIFY(::ioctl(s, LOOP_SET_CAPACITY, 0) == 0);
+    ReadWriteBackend backend({s, "/dev/fake-src", 512}, {d, "dst", 512}, {256 * 1024, 2, true});
+    auto st = backend.copy(0, 0, 2 * kMiB, {});
+    QVERIFY(!st);
+    QCOMPARE(st.error().device, std::string("/dev/fake-src"));
+    QCOMPARE(st.error().lba, std::optional<uint64_t>(0));
+    QVERIFY2(st.error().message().find("gone away") != std::string::npos, st.error().message().c_str());
+    QVERIFY(st.error().message().find("smaller than the copy range") == std::string::npos);
+    ::close(s);
+    ::close(d);
 }
 
 void TestReadWrite::firstFailingOffsetFindsTheFirstBadBlock_data()
