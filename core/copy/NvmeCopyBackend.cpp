@@ -321,6 +321,11 @@ StepOutcome NvmeCopyBackend::run(const NvmeCopyStep& step)
     out.unitsDone = 0;
     if (!e.lba)
         e.lba = step.sdlba;
+    // Linux answers EINTR for a passthrough command it cancelled (NVME_REQ_CANCELLED), not
+    // for a signal: in the lab, for an NVMe/TCP connection that dropped mid-command.
+    if (e.sysErrno == EINTR && e.hint.empty())
+        e.hint = "the kernel cancelled the command: the controller was reset or removed, or its connection "
+                 "dropped (see dmesg)";
     out.reason = withoutDevice(e);
     out.error = std::move(e);
     return out;

@@ -7,6 +7,9 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 #include <vector>
@@ -24,11 +27,63 @@ Error ioError(int err, const ReadWriteEndpoint& ep, const char* op, uint64_t off
     return e;
 }
 
+/// Errors a block of a device can have (media, transport, space), as opposed to errors of
+/// the request (a bad descriptor or argument): only these are worth narrowing down.
+bool blockError(int err)
+{
+    switch (err) {
+    case EIO:
+    case ENODATA:
+    case EILSEQ:
+    case EBADMSG:
+    case EREMOTEIO:
+    case ENOSPC:
+    case ENOLINK:
+    case ETIMEDOUT:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/// The error of a failed read or write of `length` bytes at `offset`, naming the LBA of
+/// its first block that fails (firstFailingOffset; `buffer` holds, or receives, the I/O's data).
+Error blockIoError(int err, const ReadWriteEndpoint& ep, bool write, unsigned char* buffer, uint64_t offset,
+                   uint64_t length)
+{
+    auto retry = [&](uint64_t off, uint64_t len) {
+        for (;;) {
+            unsigned char* part = buffer + (off - offset);
+            ssize_t n = write ? ::pwrite(ep.fd, part, len, static_cast<off_t>(off))
+                              : ::pread(ep.fd, part, len, static_cast<off_t>(off));
+            if (n >= 0) // a short transfer: that part does not fail here
+                return 0;
+            if (errno != EINTR)
+                return errno;
+        }
+    };
+    return ioError(err, ep, write ? "write" : "read", firstFailingOffset(offset, length, ep.blockSize, err, retry));
+}
+
+/// A read or write that met the end of the device (or file) inside the planned range: the
+/// device shrank or went away since the plan. Says which, from its size now.
 Error unexpectedEnd(const ReadWriteEndpoint& ep, uint64_t offset)
 {
-    Error e = Error::make(Errc::System, ep.label,
-                          "unexpected end of device at byte offset " + std::to_string(offset),
-                          "the device is smaller than the copy range; rescan and plan again");
+    std::string what = "unexpected end of device at byte offset " + std::to_string(offset);
+    std::string hint = "the device is smaller than the copy range; rescan and plan again";
+    struct stat st {};
+    uint64_t size = 0;
+    if (::fstat(ep.fd, &st) == 0 && S_ISBLK(st.st_mode) && ::ioctl(ep.fd, BLKGETSIZE64, &size) == 0) {
+        if (size == 0) {
+            what += ": the device has gone away (its size is now 0)";
+            hint = "check dmesg; when the device is back, rescan and plan again";
+        } else {
+            what += ": the device now has " + std::to_string(size) + " bytes";
+        }
+    } else if (S_ISREG(st.st_mode)) {
+        what += ": the file now has " + std::to_string(st.st_size) + " bytes";
+    }
+    Error e = Error::make(Errc::System, ep.label, what, hint);
     e.sysErrno = EIO;
     e.lba = offset / (ep.blockSize ? ep.blockSize : 512);
     return e;
@@ -40,6 +95,28 @@ Error cancelledError(uint64_t done, uint64_t length)
                        "cancelled after " + std::to_string(done) + " of " + std::to_string(length) + " bytes");
 }
 } // namespace
+
+uint64_t firstFailingOffset(uint64_t offset, uint64_t length, uint32_t blockSize, int err,
+                            const std::function<int(uint64_t offset, uint64_t length)>& retry)
+{
+    const uint64_t block = blockSize ? blockSize : 512;
+    if (!blockError(err) || !retry)
+        return offset;
+    uint64_t blocks = length / block; // the failing block is in [offset, offset + blocks * block)
+    while (blocks > 1) {
+        const uint64_t half = blocks / 2;
+        const int answer = retry(offset, half * block);
+        if (answer == 0) {
+            offset += half * block;
+            blocks -= half;
+        } else if (answer == err) {
+            blocks = half;
+        } else {
+            break;
+        }
+    }
+    return offset;
+}
 
 AlignedBuffer::AlignedBuffer(std::size_t bytes)
 {
@@ -64,7 +141,7 @@ Status preadFull(const ReadWriteEndpoint& from, void* buffer, uint64_t length, u
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            return std::unexpected(ioError(errno, from, "read", offset + done));
+            return std::unexpected(blockIoError(errno, from, false, p + done, offset + done, length - done));
         }
         if (n == 0)
             return std::unexpected(unexpectedEnd(from, offset + done));
@@ -73,16 +150,18 @@ Status preadFull(const ReadWriteEndpoint& from, void* buffer, uint64_t length, u
     return {};
 }
 
-Status pwriteFull(const ReadWriteEndpoint& to, const void* buffer, uint64_t length, uint64_t offset)
+Status pwriteFull(const ReadWriteEndpoint& to, const void* data, uint64_t length, uint64_t offset)
 {
-    const auto* p = static_cast<const unsigned char*>(buffer);
+    const auto* p = static_cast<const unsigned char*>(data);
+    // blockIoError() takes the buffer of either direction; for a write it only passes it to pwrite
+    auto* buffer = const_cast<unsigned char*>(p);
     uint64_t done = 0;
     while (done < length) {
         ssize_t n = ::pwrite(to.fd, p + done, length - done, static_cast<off_t>(offset + done));
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            return std::unexpected(ioError(errno, to, "write", offset + done));
+            return std::unexpected(blockIoError(errno, to, true, buffer + done, offset + done, length - done));
         }
         if (n == 0)
             return std::unexpected(unexpectedEnd(to, offset + done));
@@ -293,7 +372,8 @@ Status ReadWriteBackend::copyUring(uint64_t srcOffset, uint64_t dstOffset, uint6
             }
             if (res < 0) {
                 if (!failure)
-                    failure = ioError(-res, ep, reading ? "read" : "write", off);
+                    failure = blockIoError(-res, ep, !reading, m_ring->buffers[index]->data() + s.pos, off,
+                                           s.length - s.pos);
                 s.state = SlotState::Idle;
                 continue;
             }

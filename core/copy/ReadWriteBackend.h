@@ -80,6 +80,15 @@ private:
     std::unique_ptr<AlignedBuffer> m_plainBuffer;
 };
 
+/// After an I/O of `length` bytes at `offset` failed with `err`: the offset of its first
+/// block that fails on its own, found by halving. `retry(offset, length)` repeats a part of
+/// the I/O synchronously and returns 0 or an errno; a part that succeeds moves the search to
+/// the rest, a part that fails with `err` narrows it, any other answer stops it where it is.
+/// At most log2(length / blockSize) + 1 retries. Returns `offset` for errors that do not
+/// belong to a block (a bad descriptor, a bad argument, no memory) without retrying.
+uint64_t firstFailingOffset(uint64_t offset, uint64_t length, uint32_t blockSize, int err,
+                            const std::function<int(uint64_t offset, uint64_t length)>& retry);
+
 /// Reads exactly `length` bytes at `offset` (continuing short reads); EOF is an error.
 Status preadFull(const ReadWriteEndpoint& from, void* buffer, uint64_t length, uint64_t offset);
 /// Writes exactly `length` bytes at `offset` (continuing short writes).

@@ -185,7 +185,13 @@ private:
         case SCSI_PT_RESULT_TRANSPORT_ERR: {
             char text[256];
             get_scsi_pt_transport_err_str(pt.get(), sizeof text, text);
-            return std::unexpected(Error::make(Errc::System, lun.name, what + ": transport error: " + text));
+            // sg3_utils puts each status on its own line: one message is one line
+            std::string status(text);
+            while (!status.empty() && (status.back() == '\n' || status.back() == ' '))
+                status.pop_back();
+            for (std::size_t at = status.find('\n'); at != std::string::npos; at = status.find('\n', at))
+                status.replace(at, 1, ", ");
+            return std::unexpected(Error::make(Errc::System, lun.name, what + ": transport error: " + status));
         }
         case SCSI_PT_RESULT_OS_ERR:
         default:

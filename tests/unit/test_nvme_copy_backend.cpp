@@ -356,6 +356,23 @@ private slots:
         QVERIFY(!out.error->device.empty());
     }
 
+    void cancelledCommandSaysWhy()
+    {
+        // EINTR from the passthrough ioctl: the kernel cancelled the command (a controller
+        // reset or removal, a dropped fabrics connection). A failure that says so.
+        const Topology topo = sample();
+        const CapabilitySet caps = capsFor(topo, qemuCaps());
+        FakeNvmeTransport fake;
+        fake.replyErrno(EINTR);
+        NvmeCopyBackend backend(topo, caps, fake);
+        const StepOutcome out = backend.run(fourRanges());
+        QCOMPARE(int(out.kind), int(StepOutcome::Kind::Failed));
+        QVERIFY(out.error);
+        QVERIFY(out.error->lba);
+        QVERIFY2(out.error->message().find("cancelled the command") != std::string::npos,
+                 out.error->message().c_str());
+    }
+
     void refusesPartitionAndDmNodes_data()
     {
         QTest::addColumn<int>("device");

@@ -4,11 +4,14 @@
 // backend's clone -> copy_file_range -> read/write chain accounts for every byte.
 #include "copy/FileBackend.h"
 #include "copy/ReadWriteBackend.h"
+#include "LoopDevice.h"
 
 #include <QtTest>
 
 #include <fcntl.h>
+#include <linux/loop.h>
 #include <random>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 using namespace offload;
@@ -60,6 +63,10 @@ private slots:
     void copiesAtOffsets();
     void shortSourceNamesDeviceAndLba();
     void writeErrorNamesDestination();
+    void deviceThatWentAwaySaysSo();
+    void firstFailingOffsetFindsTheFirstBadBlock_data();
+    void firstFailingOffsetFindsTheFirstBadBlock();
+    void firstFailingOffsetStopsOnOtherAnswers();
     void cancelBeforeStart();
     void fileBackendAccountsForEveryByte();
 };
@@ -128,6 +135,8 @@ void TestReadWrite::shortSourceNamesDeviceAndLba()
         QCOMPARE(st.error().device, std::string("/dev/fake-src"));
         QCOMPARE(st.error().lba, std::optional<uint64_t>(kMiB / 4096));
         QVERIFY(st.error().message().find("end of device") != std::string::npos);
+        QVERIFY2(st.error().message().find("the file now has 1048576 bytes") != std::string::npos,
+                 st.error().message().c_str());
         ::close(s);
         ::close(d);
     }
@@ -150,6 +159,77 @@ void TestReadWrite::writeErrorNamesDestination()
         ::close(s);
         ::close(d);
     }
+}
+
+void TestReadWrite::deviceThatWentAwaySaysSo()
+{
+    // A source device whose size dropped to 0 after the plan (as a removed NVMe namespace's
+    // does): the error says it went away, not that the range was planned too large.
+    QTemporaryDir dir;
+    const QString backing = dir.filePath("disk");
+    writeFile(backing, randomBytes(2 * kMiB, 5));
+    testing::LoopDevice loop(backing.toStdString());
+    if (loop.path.empty())
+        QSKIP("needs root and a free loop device");
+    writeFile(dir.filePath("dst"), {});
+    int s = openDirect(QString::fromStdString(loop.path), O_RDONLY);
+    int d = ::open(dir.filePath("dst").toLocal8Bit().constData(), O_WRONLY);
+    QVERIFY(s >= 0 && d >= 0);
+    QVERIFY(::truncate(backing.toLocal8Bit().constData(), 0) == 0);
+    QVERIFY(::ioctl(s, LOOP_SET_CAPACITY, 0) == 0);
+    ReadWriteBackend backend({s, "/dev/fake-src", 512}, {d, "dst", 512}, {256 * 1024, 2, true});
+    auto st = backend.copy(0, 0, 2 * kMiB, {});
+    QVERIFY(!st);
+    QCOMPARE(st.error().device, std::string("/dev/fake-src"));
+    QCOMPARE(st.error().lba, std::optional<uint64_t>(0));
+    QVERIFY2(st.error().message().find("gone away") != std::string::npos, st.error().message().c_str());
+    QVERIFY(st.error().message().find("smaller than the copy range") == std::string::npos);
+    ::close(s);
+    ::close(d);
+}
+
+void TestReadWrite::firstFailingOffsetFindsTheFirstBadBlock_data()
+{
+    QTest::addColumn<quint64>("badFrom"); // blocks of the I/O, 512 bytes each
+    QTest::addColumn<quint64>("badTo");
+    QTest::newRow("first block") << quint64(0) << quint64(8192);
+    QTest::newRow("middle, 2048 bad blocks") << quint64(4096) << quint64(6144);
+    QTest::newRow("one bad block") << quint64(5000) << quint64(5001);
+    QTest::newRow("last block") << quint64(8191) << quint64(8192);
+}
+
+void TestReadWrite::firstFailingOffsetFindsTheFirstBadBlock()
+{
+    // A 4 MiB I/O at byte 1 MiB of a device whose blocks [badFrom, badTo) of the I/O fail
+    // with EIO: the error must name the first of them, not the start of the I/O.
+    QFETCH(quint64, badFrom);
+    QFETCH(quint64, badTo);
+    const uint64_t base = kMiB;
+    unsigned retries = 0;
+    auto retry = [&](uint64_t off, uint64_t len) {
+        ++retries;
+        const uint64_t first = (off - base) / 512;
+        const uint64_t end = first + len / 512;
+        return first < badTo && badFrom < end ? EIO : 0;
+    };
+    QCOMPARE(firstFailingOffset(base, 4 * kMiB, 512, EIO, retry), base + badFrom * 512);
+    QVERIFY(retries <= 14); // halving: log2(8192) + 1
+}
+
+void TestReadWrite::firstFailingOffsetStopsOnOtherAnswers()
+{
+    // Another errno while narrowing (a device that vanished, an alignment the file system
+    // wants): stop there rather than guess.
+    unsigned retries = 0;
+    auto vanished = [&](uint64_t, uint64_t) { return ++retries == 1 ? 0 : ENODEV; };
+    QCOMPARE(firstFailingOffset(0, 1024 * 512, 512, EIO, vanished), uint64_t(512 * 512));
+    QCOMPARE(retries, 2u);
+    // Errors of the request, not of a block: no retry at all.
+    retries = 0;
+    auto counting = [&](uint64_t, uint64_t) { ++retries; return EBADF; };
+    QCOMPARE(firstFailingOffset(4096, 1024 * 512, 512, EBADF, counting), uint64_t(4096));
+    QCOMPARE(firstFailingOffset(4096, 1024 * 512, 512, EINVAL, counting), uint64_t(4096));
+    QCOMPARE(retries, 0u);
 }
 
 void TestReadWrite::cancelBeforeStart()

@@ -50,26 +50,29 @@ echo "root:x:0:" > "$R/etc/group"
 
 # --- kernel modules: decompressed once per kernel into the cache --------------------------
 MODS="virtio_pci virtio_blk nvme nvme-core nvme-fabrics nvme-tcp nvme-loop nvmet nvmet-tcp dm-mod
-      dm-crypt dm-zero xts cbc ecb sha256_generic aesni_intel algif_skcipher af_alg configfs
+      dm-crypt dm-zero dm-flakey dm-delay xts cbc ecb sha256_generic aesni_intel algif_skcipher af_alg configfs
       target_core_mod target_core_iblock target_core_file tcm_loop sd_mod sg brd loop scsi_mod
       crc32c_generic"
 MCACHE=$CACHE/modules-$KVER
-if [ ! -f "$MCACHE/.complete" ]; then
-    rm -rf "$MCACHE"; mkdir -p "$MCACHE"
+# one marker per module list: a cache made for a shorter list gets the missing modules added
+MARK=$MCACHE/.complete-$(echo $MODS | md5sum | cut -c1-12)
+if [ ! -f "$MARK" ]; then
+    [ -f "$MCACHE/.complete" ] || ls "$MCACHE"/.complete-* >/dev/null 2>&1 || rm -rf "$MCACHE"
+    mkdir -p "$MCACHE"
     [ -f "$KDIR/lib/modules/$KVER/modules.dep" ] || depmod -b "$KDIR" "$KVER"
     for m in $MODS; do
         modprobe -d "$KDIR" -S "$KVER" --show-depends "$m" 2>/dev/null | awk '$1=="insmod"{print $2}' |
         while read -r p; do
             rel=${p#"$KDIR/lib/modules/$KVER/"}; dst=$MCACHE/${rel%.xz}; dst=${dst%.zst}
             [ -e "$dst" ] && continue; mkdir -p "$(dirname "$dst")"
-            case "$p" in *.xz) xz -dc "$p" > "$dst";; *.zst) zstd -qdc "$p" > "$dst";; *) cp "$p" "$dst";; esac
+            case "$p" in *.xz) xz -dc "$p" > "$dst.part";; *.zst) zstd -qdc "$p" > "$dst.part";; *) cp "$p" "$dst.part";; esac && mv "$dst.part" "$dst"
         done || true
     done
     cp "$KDIR/lib/modules/$KVER"/modules.{builtin,builtin.modinfo,order} "$MCACHE/" 2>/dev/null || true
-    touch "$MCACHE/.complete"
+    touch "$MARK"
 fi
 MD=$R/lib/modules/$KVER
-mkdir -p "$(dirname "$MD")"; cp -a "$MCACHE" "$MD"; rm -f "$MD/.complete"
+mkdir -p "$(dirname "$MD")"; cp -a "$MCACHE" "$MD"; rm -f "$MD"/.complete*
 depmod -b "$R" "$KVER"
 
 # --- the lab: init, helpers, scenarios, project test tools -------------------------------

@@ -67,7 +67,10 @@ if [ -n "$BENCH" ]; then
     for f in bench-nvme bench-lio-s bench-lio4k-s; do dd if="$I/bench-src.bin" of="$I/$f.img" bs=1M conv=notrunc status=none; done
     rm -f "$I/bench-src.bin"
 fi
-drive() { echo "-drive file=$I/$1.img,if=none,id=$1,format=raw,cache=writeback"; }
+# b-ns1 and p-ns1 are throttled (8 MB/s of reads and writes, the device's own Copy included) so
+# that a copy of a few MiB lasts long enough for the fault scenarios to interrupt it
+drive() { local t=; case $1 in b-ns1|p-ns1) t=,throttling.bps-total=8388608;; esac
+          echo "-drive file=$I/$1.img,if=none,id=$1,format=raw,cache=writeback$t"; }
 devices() { # LAYOUT: A = boot 1, B = the same devices attached in another order (names move)
     local ctrl_a=(-device nvme,id=nvmeA,serial=OFFLCTRLA) ns_a=() ctrl_b ctrl_p virt
     ns_a+=(-device nvme-ns,drive=a-small,bus=nvmeA,nsid=1,mssrl=256,mcl=1024,msrc=7)
