@@ -615,7 +615,8 @@ void addCopyCommand(CLI::App& app, GlobalOptions& global, Runner& run)
     cmd->add_option("--dst-offset", o->dstOffset, "offset in DST (same forms)");
     cmd->add_option("--length", o->length, "how much to copy (same forms; default: to the end of SRC)");
     auto* require = cmd->add_flag("--require-offload", o->requireOffload,
-                                  "fail (exit 6) unless the device copies every byte; nothing is written then");
+                                  "fail (exit 6) unless the device copies every byte (files: a reflink or a server-side copy); "
+                                  "nothing is written then");
     auto* none = cmd->add_flag("--no-offload", o->noOffload, "copy through the host only (io_uring read/write)");
     require->excludes(none);
     cmd->add_flag("--cross-namespace", o->crossNamespace, kCrossNamespaceHelp)->excludes(none);
