@@ -210,8 +210,18 @@ Result<std::vector<std::string>> checkCopySafety(const Topology& topology, const
         warnings.push_back(name(ddev) + " is in use; copying anyway because of --force");
     }
 
-    if (fileSource)
-        return warnings; // the planner refuses a file that backs the destination's stack
+    if (fileSource) {
+        // A file on a filesystem of the destination's stack: as a source built on the
+        // destination, refused even with --force (the planner refuses a loop's backing file).
+        const BlockDevice* holder = src.fileSystem ? topology.findByDevNum(src.fileSystem->dev) : nullptr;
+        if (holder && (holder->index == d || topology.dependsOn(holder->index, d)))
+            return std::unexpected(Error::make(Errc::InvalidArgument, name(ddev),
+                                               "the source file " + src.file.string() + " is on " + name(*holder)
+                                                   + ", which the destination holds: writing it would overwrite "
+                                                     "the source",
+                                               "copy the file to a device outside its filesystem's stack"));
+        return warnings;
+    }
     if (!sdev.mountpoints.empty())
         warnings.push_back(mountedSource(sdev));
 

@@ -479,6 +479,12 @@ void TestFileEndpoints::fileSourceIntoHeldDeviceRefused()
     auto forced = checkCopySafety(topology, planInto(0), SafetyOptions{true});
     QVERIFY(forced);
     QCOMPARE(forced->size(), std::size_t(1)); // "in use; copying anyway because of --force"
+    // A file on the partition's filesystem into the disk under it: refused even with --force.
+    CopyPlan onItself = planInto(0);
+    onItself.source.fileSystem = fs(0xef53, {259, 7}, "ext4");
+    auto itself = checkCopySafety(topology, onItself, SafetyOptions{true});
+    QVERIFY(!itself);
+    QVERIFY2(itself.error().what.find("would overwrite the source") != std::string::npos, itself.error().what.c_str());
 
     // The job runs the same check before it opens anything.
     std::shared_ptr<CopyJob> job;
