@@ -101,6 +101,7 @@ struct CopyCommandOptions {
     bool crossNamespace = false;
     bool verify = false;
     bool force = false;
+    bool truncate = false;
     bool cancelOnStdin = false;
     unsigned ioDepth = 8;
     unsigned offloadDepth = 0; ///< 0: from the command size (defaultOffloadDepth)
@@ -200,6 +201,7 @@ nlohmann::json progressJson(const CopyProgress& p)
                      {"bytes_done", p.doneBytes},
                      {"bytes_offloaded", p.offloadedBytes},
                      {"bytes_host", p.hostBytes},
+                     {"bytes_cloned", p.clonedBytes},
                      {"bytes_by_method", bytesByMethodJson(p.bytesByMethod)},
                      {"rate_bytes_per_second", p.bytesPerSecond},
                      {"elapsed_seconds", p.elapsedSeconds},
@@ -217,6 +219,7 @@ nlohmann::json fallbackJson(const CopyFallback& f)
                      {"event", "fallback"},
                      {"extent", f.extent},
                      {"planned_method", toString(f.planned)},
+                     {"actual_method", toString(f.actual)},
                      {"src_offset", f.srcOffset},
                      {"dst_offset", f.dstOffset},
                      {"length", f.length},
@@ -312,12 +315,13 @@ nlohmann::json doneJson(const CopyResult& r, int exitCode)
 {
     nlohmann::json j{{"schema_version", kCopySchemaVersion},
                      {"event", "done"},
-                     {"status", r.ok() ? "ok" : r.cancelled() ? "cancelled" : "error"},
+                     {"status", outcomeName(r)}, // "ok" only with exit code 0
                      {"exit_code", exitCode},
                      {"bytes_total", r.totalBytes},
                      {"bytes_done", r.doneBytes},
                      {"bytes_host", r.hostBytes},
                      {"bytes_offloaded", r.offloadedBytes},
+                     {"bytes_cloned", r.clonedBytes},
                      {"bytes_by_method", bytesByMethodJson(r.bytesByMethod)},
                      {"wall_seconds", r.wallSeconds},
                      {"copy_seconds", r.copySeconds},
@@ -338,6 +342,7 @@ nlohmann::json doneJson(const CopyResult& r, int exitCode)
                            {"reason", e.reason},
                            {"bytes_offloaded", e.offloadedBytes},
                            {"bytes_host", e.hostBytes},
+                           {"bytes_cloned", e.clonedBytes},
                            {"seconds", e.seconds},
                            {"completed", e.completed}});
     j["extents"] = extents;
@@ -373,12 +378,24 @@ std::string doneText(const CopyResult& r)
               + "); the destination range holds a partial copy.";
         return out;
     }
-    out = std::string(r.ok() ? "Copied " : "Stopped after ") + CopyProgressBar::bytes(r.doneBytes) + " of "
-          + CopyProgressBar::bytes(r.totalBytes) + " in " + secs + " (" + rate(r.doneBytes) + "): "
-          + CopyProgressBar::bytes(r.offloadedBytes) + " offloaded, " + CopyProgressBar::bytes(r.hostBytes)
-          + " through the host; host CPU " + cpu;
-    if (!r.fallbacks.empty())
-        out += "\n  " + std::to_string(r.fallbacks.size()) + " range(s) fell back to read/write (see above)";
+    if (r.ok() && r.doneBytes > 0 && r.clonedBytes == r.doneBytes) {
+        // A reflink shares blocks: nothing was copied, so there is no copy rate to give.
+        out = "Cloned " + CopyProgressBar::bytes(r.doneBytes) + " of " + CopyProgressBar::bytes(r.totalBytes) + " in "
+              + secs + " (reflink: metadata only, no data copied); host CPU " + cpu;
+    } else {
+        const uint64_t copied = r.doneBytes - r.clonedBytes;
+        out = std::string(r.ok() ? "Copied " : "Stopped after ") + CopyProgressBar::bytes(r.doneBytes) + " of "
+              + CopyProgressBar::bytes(r.totalBytes) + " in " + secs + " (" + rate(copied)
+              + (r.clonedBytes ? " for the bytes not cloned" : "") + "): " + CopyProgressBar::bytes(r.offloadedBytes)
+              + " offloaded" + (r.clonedBytes ? " (" + CopyProgressBar::bytes(r.clonedBytes) + " of it cloned)" : "")
+              + ", " + CopyProgressBar::bytes(r.hostBytes) + " through the host; host CPU " + cpu;
+    }
+    if (!r.fallbacks.empty()) {
+        const bool allHost = std::all_of(r.fallbacks.begin(), r.fallbacks.end(),
+                                         [](const CopyFallback& f) { return f.actual == CopyMethod::ReadWrite; });
+        out += "\n  " + std::to_string(r.fallbacks.size()) + " range(s) fell back to "
+               + (allHost ? "read/write" : "a slower method") + " (see above)";
+    }
     if (r.verify)
         out += "\n  verify: " + r.verify->message();
     return out;
@@ -435,6 +452,12 @@ int runCopy(const CopyCommandOptions& o, const GlobalOptions& global)
                 return out.fail(allowed.error(), ExitPermission);
     }
 
+    if (o.truncate && dst->device)
+        return out.fail(Error::make(Errc::InvalidArgument, dst->label,
+                                    "--truncate applies to a regular-file destination, not a block device",
+                                    "leave out --truncate"),
+                        ExitUsage);
+
     CopyRequest request;
     request.source = *src;
     request.destination = *dst;
@@ -451,7 +474,7 @@ int runCopy(const CopyCommandOptions& o, const GlobalOptions& global)
     if (o.requireOffload && plan->offloadedBytes() < plan->length) {
         std::string why;
         for (const PlannedExtent& e : plan->extents) {
-            if (!isOffload(e.method)) {
+            if (!offloads(e)) {
                 why = e.reason;
                 break;
             }
@@ -495,6 +518,7 @@ int runCopy(const CopyCommandOptions& o, const GlobalOptions& global)
     options.verify = o.verify;
     options.force = o.force;
     options.requireOffload = o.requireOffload;
+    options.truncateDestination = o.truncate;
     options.ioBytes = static_cast<uint32_t>(sizes[3]);
     options.ioDepth = o.ioDepth;
     options.offloadInFlight = o.offloadDepth;
@@ -514,6 +538,9 @@ int runCopy(const CopyCommandOptions& o, const GlobalOptions& global)
     events.fallback = [&](const CopyFallback& f) {
         if (out.json())
             out.line(fallbackJson(f));
+        else if (f.actual == CopyMethod::CopyFileRange) // a declined reflink; copy_file_range did the rest
+            out.warn("no reflink for " + CopyProgressBar::bytes(f.length) + " at source offset "
+                     + std::to_string(f.srcOffset) + " (" + f.reason + "): copied with copy_file_range instead");
         else
             out.warn("falling back to read/write for " + CopyProgressBar::bytes(f.length) + " at source offset "
                      + std::to_string(f.srcOffset) + ": " + f.reason);
@@ -598,12 +625,16 @@ void addCopyCommand(CLI::App& app, GlobalOptions& global, Runner& run)
     cmd->add_option("--dst-offset", o->dstOffset, "offset in DST (same forms)");
     cmd->add_option("--length", o->length, "how much to copy (same forms; default: to the end of SRC)");
     auto* require = cmd->add_flag("--require-offload", o->requireOffload,
-                                  "fail (exit 6) unless the device copies every byte; nothing is written then");
+                                  "fail (exit 6) unless the device copies every byte (files: a reflink or a server-side copy); "
+                                  "nothing is written then");
     auto* none = cmd->add_flag("--no-offload", o->noOffload, "copy through the host only (io_uring read/write)");
     require->excludes(none);
     cmd->add_flag("--cross-namespace", o->crossNamespace, kCrossNamespaceHelp)->excludes(none);
     cmd->add_flag("--verify", o->verify, "read both ranges back with O_DIRECT and compare (exit 7 on a difference)");
     cmd->add_flag("--force", o->force, "allow a destination that is mounted or held by another device");
+    cmd->add_flag("--truncate", o->truncate,
+                  "regular-file DST: end it where the copied range ends, as cp does (default: keep its bytes "
+                  "beyond the range, like dd conv=notrunc)");
     cmd->add_option("--io-size", o->ioBytes, "host copy: bytes per I/O (default 4M)");
     cmd->add_option("--io-depth", o->ioDepth, "host copy: I/Os in flight (default 8)")->check(CLI::Range(1, 64));
     cmd->add_option("--offload-depth", o->offloadDepth,

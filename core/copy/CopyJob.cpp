@@ -3,6 +3,7 @@
 
 #include "copy/CopySafety.h"
 #include "copy/FileBackend.h"
+#include "copy/FileEndpoint.h"
 #include "copy/PageCache.h"
 #include "copy/ReadWriteBackend.h"
 #include "copy/Verify.h"
@@ -46,6 +47,28 @@ std::pair<double, double> threadCpu()
 
 constexpr uint64_t kFileDirectAlign = 4096;
 
+/// Bytes by what moved them: offloaded (clones included), through the host, cloned.
+struct ByteSplit {
+    uint64_t offloaded = 0;
+    uint64_t host = 0;
+    uint64_t cloned = 0;
+};
+
+/// `copyFileRangeOffloads`: copy_file_range was a server-side copy (else the kernel's host copy).
+ByteSplit splitBytes(const BytesByMethod& bytes, bool copyFileRangeOffloads)
+{
+    ByteSplit split;
+    for (std::size_t m = 0; m < kCopyMethodCount; ++m) {
+        const auto method = static_cast<CopyMethod>(m);
+        const bool host = method == CopyMethod::ReadWrite
+                          || (method == CopyMethod::CopyFileRange && !copyFileRangeOffloads);
+        (host ? split.host : split.offloaded) += bytes[m];
+        if (method == CopyMethod::FileClone)
+            split.cloned += bytes[m];
+    }
+    return split;
+}
+
 /// A range the host must copy because a device declined it.
 struct PendingFallback {
     CopyFallback record;
@@ -61,6 +84,10 @@ struct CopyJob::Private {
     std::atomic<bool> verifying{false};
     std::atomic<bool> abort{false};     ///< a failure stops everyone
     std::atomic<bool> offloadBusy{false};
+    std::atomic<bool> copyFileRangeOffloads{false}; ///< the destination filesystem copies server-side
+    /// The destination file this job created (dev, inode), removed again when the job fails
+    /// before writing a byte: a refusal leaves nothing behind.
+    std::optional<std::pair<dev_t, ino_t>> createdFile;
 
     /// Per extent: bytes done by each method (index * kCopyMethodCount + method).
     std::unique_ptr<std::atomic<uint64_t>[]> extentBytes;
@@ -120,14 +147,8 @@ Result<UniqueFd> defaultOpen(const Topology& topology, const CopyEndpoint& ep, E
             fd.error().hint = "it is mounted or held by another device; unmount it or pass --force";
         return fd;
     }
-    int fd = ::open(ep.file.c_str(), flags, 0644);
-    if (fd < 0 && direct && errno == EINVAL) // this filesystem has no O_DIRECT
-        fd = ::open(ep.file.c_str(), flags & ~O_DIRECT, 0644);
-    if (fd < 0)
-        return std::unexpected(Error::sys(errno, ep.file.string(),
-                                          role == EndpointAccess::Destination ? "cannot open for writing"
-                                                                            : "cannot open for reading"));
-    return UniqueFd(fd);
+    // Regular files: no symbolic link as the destination, no pseudo filesystem (FileEndpoint.h).
+    return openFileEndpoint(ep.file, role == EndpointAccess::Destination, direct);
 }
 
 std::string endpointLabel(const CopyEndpoint& ep)
@@ -218,19 +239,21 @@ CopyProgress CopyJob::progress() const
     for (std::size_t m = 0; m < kCopyMethodCount; ++m) {
         p.bytesByMethod[m] = d->byMethod[m].load();
         p.doneBytes += p.bytesByMethod[m];
-        if (m == methodIndex(CopyMethod::ReadWrite))
-            p.hostBytes += p.bytesByMethod[m];
-        else
-            p.offloadedBytes += p.bytesByMethod[m];
     }
+    const ByteSplit split = splitBytes(p.bytesByMethod, d->copyFileRangeOffloads.load());
+    p.offloadedBytes = split.offloaded;
+    p.hostBytes = split.host;
+    p.clonedBytes = split.cloned;
     p.elapsedSeconds = seconds(Clock::now() - d->started);
     {
         // From the oldest sample to now, so the rate falls while a device is slow to answer
-        // (a caller that asks between events sees it, and the elapsed time, move on).
+        // (a caller that asks between events sees it, and the elapsed time, move on). Samples
+        // hold copied bytes: a clone moves nothing, so it has no rate.
         std::lock_guard lock(d->mutex);
         const auto [t0, done0] = d->samples.front();
-        if (p.elapsedSeconds - t0 >= 0.1 && p.doneBytes >= done0)
-            p.bytesPerSecond = double(p.doneBytes - done0) / (p.elapsedSeconds - t0);
+        const uint64_t copied = p.doneBytes - p.clonedBytes;
+        if (p.elapsedSeconds - t0 >= 0.1 && copied >= done0)
+            p.bytesPerSecond = double(copied - done0) / (p.elapsedSeconds - t0);
     }
     if (p.bytesPerSecond > 0 && p.doneBytes <= p.totalBytes)
         p.etaSeconds = double(p.totalBytes - p.doneBytes) / p.bytesPerSecond;
@@ -239,6 +262,17 @@ CopyProgress CopyJob::progress() const
     p.fallbacks = d->fallbackCount.load();
     p.verifying = d->verifying.load();
     return p;
+}
+
+const char* outcomeName(const CopyResult& result)
+{
+    if (result.cancelled())
+        return "cancelled";
+    if (!result.ok())
+        return "error";
+    if (result.verify && !result.verify->match)
+        return "verify_mismatch";
+    return "ok";
 }
 
 CopyPlan withoutOffload(CopyPlan plan, const std::string& reason)
@@ -337,8 +371,9 @@ void Runner::maybeProgress(bool force)
 {
     auto now = Clock::now();
     uint64_t done = 0;
-    for (auto& b : d.byMethod)
-        done += b.load();
+    for (std::size_t m = 0; m < kCopyMethodCount; ++m)
+        if (m != methodIndex(CopyMethod::FileClone)) // copied bytes: the rate's samples
+            done += d.byMethod[m].load();
     {
         std::lock_guard lock(d.mutex);
         if (!force && now - d.lastProgress < m_options.progressInterval)
@@ -552,11 +587,16 @@ void Runner::run(CopyResult& result)
         d.fail(srcFd.error());
         return;
     }
+    struct stat before {};
+    const bool newFile = !m_plan.destination.device && ::lstat(m_plan.destination.file.c_str(), &before) != 0
+                         && errno == ENOENT;
     auto dstFd = open(m_plan.destination, EndpointAccess::Destination, direct);
     if (!dstFd) {
         d.fail(dstFd.error());
         return;
     }
+    if (struct stat created {}; newFile && ::fstat(dstFd->get(), &created) == 0)
+        d.createdFile = std::pair{created.st_dev, created.st_ino};
     if (files) {
         struct stat a {};
         struct stat b {};
@@ -589,9 +629,15 @@ void Runner::run(CopyResult& result)
         }
         srcPlain.emplace(std::move(*s));
         dstPlain.emplace(std::move(*t));
+        // What copy_file_range is here: the storage server's copy, or the kernel's through the host.
+        auto dstFs = fileSystemOf(dstPlain->get());
+        d.copyFileRangeOffloads = dstFs && copyFileRangeOffloads(*dstFs);
+        FileBackend::Options fileOptions;
+        fileOptions.copyFileRangeOffloads = d.copyFileRangeOffloads;
+        fileOptions.hostAllowed = !m_options.requireOffload;
         m_file = std::make_unique<FileBackend>(ReadWriteEndpoint{srcPlain->get(), srcEp.label, srcEp.blockSize},
                                                ReadWriteEndpoint{dstPlain->get(), dstEp.label, dstEp.blockSize},
-                                               *m_host);
+                                               *m_host, fileOptions);
     }
 
     // 2. Offload set-up: transports, backends, and flushing both stacks.
@@ -699,6 +745,7 @@ void Runner::run(CopyResult& result)
                 f.dstOffset = e.dstOffset + outcome->clonedBytes;
                 f.length = e.length - outcome->clonedBytes;
                 f.reason = outcome->note;
+                f.actual = outcome->tookOver;
                 {
                     std::lock_guard lock(d.mutex);
                     d.fallbacks.push_back(f);
@@ -744,6 +791,13 @@ void Runner::run(CopyResult& result)
         // Host writes went through O_DIRECT; make them durable before saying "done".
         if (::fdatasync(dstFd->get()) != 0 && errno != EINVAL && errno != EROFS)
             d.fail(Error::sys(errno, dstEp.label, "flushing the destination failed"));
+    }
+    if (!stopping() && m_options.truncateDestination && !m_plan.destination.device) {
+        // --truncate: the file ends where the copied range ends, as after cp.
+        const auto end = static_cast<off_t>(m_plan.dstOffset + m_plan.length);
+        if (::ftruncate(dstFd->get(), end) != 0 || ::fdatasync(dstFd->get()) != 0)
+            d.fail(Error::sys(errno, dstEp.label, "cannot cut the destination file to " + std::to_string(end)
+                                                      + " bytes (--truncate)"));
     }
     result.copySeconds = seconds(Clock::now() - d.started);
     maybeProgress(true);
@@ -802,11 +856,12 @@ void CopyJob::run()
     for (std::size_t m = 0; m < kCopyMethodCount; ++m) {
         result.bytesByMethod[m] = d->byMethod[m].load();
         result.doneBytes += result.bytesByMethod[m];
-        if (m == methodIndex(CopyMethod::ReadWrite))
-            result.hostBytes += result.bytesByMethod[m];
-        else
-            result.offloadedBytes += result.bytesByMethod[m];
     }
+    const bool serverCopy = d->copyFileRangeOffloads.load();
+    const ByteSplit split = splitBytes(result.bytesByMethod, serverCopy);
+    result.offloadedBytes = split.offloaded;
+    result.hostBytes = split.host;
+    result.clonedBytes = split.cloned;
     result.wallSeconds = seconds(Clock::now() - d->started);
     {
         std::lock_guard lock(d->mutex);
@@ -824,18 +879,20 @@ void CopyJob::run()
             uint64_t best = 0;
             uint64_t total = 0;
             r.actual = e.method;
+            BytesByMethod extentBytes{};
             for (std::size_t m = 0; m < kCopyMethodCount; ++m) {
                 uint64_t b = d->extentBytes[i * kCopyMethodCount + m].load();
+                extentBytes[m] = b;
                 total += b;
-                if (m == methodIndex(CopyMethod::ReadWrite))
-                    r.hostBytes += b;
-                else
-                    r.offloadedBytes += b;
                 if (b > best) {
                     best = b;
                     r.actual = static_cast<CopyMethod>(m);
                 }
             }
+            const ByteSplit extentSplit = splitBytes(extentBytes, serverCopy);
+            r.offloadedBytes = extentSplit.offloaded;
+            r.hostBytes = extentSplit.host;
+            r.clonedBytes = extentSplit.cloned;
             r.fellBack = !d->extentFallbackReason[i].empty();
             r.reason = r.fellBack ? d->extentFallbackReason[i] : e.reason;
             r.seconds = d->extentSeconds[i];
@@ -858,6 +915,14 @@ void CopyJob::run()
                                                         + " bytes copied and no error",
                                                     "this is a bug in offloadcp; please report it"));
 
+    if (!result.ok() && result.doneBytes == 0 && d->createdFile) {
+        // Nothing was written into the file this job created: take it away again (if it is
+        // still that empty file).
+        struct stat st {};
+        if (::lstat(m_plan.destination.file.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0
+            && std::pair{st.st_dev, st.st_ino} == *d->createdFile)
+            ::unlink(m_plan.destination.file.c_str());
+    }
     if (m_events.progress)
         m_events.progress(progress());
     if (m_events.done)

@@ -39,9 +39,14 @@ struct CopyProgress {
     uint64_t totalBytes = 0;       ///< the plan's length
     uint64_t doneBytes = 0;        ///< copied so far, by any method (monotonic)
     BytesByMethod bytesByMethod{}; ///< doneBytes split by the method that actually moved them
-    uint64_t offloadedBytes = 0;   ///< moved by the device (NvmeCopy, ScsiXcopy, FileClone, CopyFileRange)
-    uint64_t hostBytes = 0;        ///< moved through host memory (ReadWrite, including fallbacks)
-    double bytesPerSecond = 0;     ///< recent rate (a few seconds' window); 0 until measurable
+    /// Not moved through host memory: copied by the device or the storage server (NvmeCopy,
+    /// ScsiXcopy, a server-side CopyFileRange) or cloned (FileClone, clonedBytes).
+    uint64_t offloadedBytes = 0;
+    /// Moved through host memory: ReadWrite (fallbacks included) and a CopyFileRange the
+    /// kernel did itself (ext4, tmpfs, XFS without a clone).
+    uint64_t hostBytes = 0;
+    uint64_t clonedBytes = 0;      ///< of offloadedBytes: reflinked (metadata only, nothing copied)
+    double bytesPerSecond = 0;     ///< recent rate of copied bytes (clones excluded; a few seconds' window); 0 until measurable
     double elapsedSeconds = 0;
     std::optional<double> etaSeconds; ///< nullopt while the rate is unknown
     std::size_t extentsTotal = 0;
@@ -63,6 +68,8 @@ struct CopyFallback {
     uint64_t length = 0;
     std::string reason;            ///< e.g. "nvme0n1: Command Size Limit Exceeded (SCT 1h SC 83h)"
     std::optional<Error> deviceAnswer; ///< the device's answer, when there was one
+    /// What copied the range instead: ReadWrite, or for a declined reflink CopyFileRange.
+    CopyMethod actual = CopyMethod::ReadWrite;
 };
 
 /// What happened to one extent of the plan.
@@ -75,8 +82,9 @@ struct ExtentResult {
     CopyMethod actual = CopyMethod::ReadWrite; ///< the method that moved the most of its bytes
     bool fellBack = false;         ///< some of its bytes went by read/write instead of `planned`
     std::string reason;            ///< the plan's reason; when fellBack, the fallback reason
-    uint64_t offloadedBytes = 0;
+    uint64_t offloadedBytes = 0;   ///< as CopyProgress::offloadedBytes
     uint64_t hostBytes = 0;
+    uint64_t clonedBytes = 0;      ///< of offloadedBytes: reflinked
     double seconds = 0;            ///< time spent on its commands / I/Os (overlapping work counts once per extent)
     bool completed = false;        ///< all its bytes are copied
 };
@@ -100,8 +108,9 @@ struct CopyResult {
     uint64_t totalBytes = 0;
     uint64_t doneBytes = 0;        ///< copied before the end (all of it on success)
     BytesByMethod bytesByMethod{};
-    uint64_t hostBytes = 0;        ///< bytes the host read and wrote (each byte counted once)
-    uint64_t offloadedBytes = 0;   ///< bytes the device copied
+    uint64_t hostBytes = 0;        ///< bytes through host memory (read/write, a kernel copy_file_range)
+    uint64_t offloadedBytes = 0;   ///< bytes the device or storage server copied, or cloned
+    uint64_t clonedBytes = 0;      ///< of offloadedBytes: reflinked (metadata only: no copy rate applies)
     double wallSeconds = 0;        ///< the whole job, verify included
     double copySeconds = 0;        ///< until the last byte was copied and flushed (verify excluded)
     double cpuUserSeconds = 0;     ///< getrusage(RUSAGE_THREAD) summed over the job's threads
@@ -136,6 +145,10 @@ struct CopyOptions {
     bool verify = false;           ///< read back both ranges with O_DIRECT and compare
     bool force = false;            ///< allow a mounted / held destination (skips O_EXCL)
     bool requireOffload = false;   ///< a device that declines is an error (Errc::Unsupported), no fallback
+    /// A regular-file destination ends where the copied range ends (cp's behaviour; the
+    /// default keeps what lies beyond the range, like dd conv=notrunc). Applied after the
+    /// last byte is copied and flushed; ignored for block devices.
+    bool truncateDestination = false;
 
     uint32_t ioBytes = 4u << 20;   ///< read/write: bytes per I/O (tests/bench: 4 MiB x 8 measured best)
     unsigned ioDepth = 8;          ///< read/write: I/Os in flight
@@ -239,6 +252,11 @@ private:
     CopyResult m_result;
     std::thread m_thread; ///< last member: started after everything else exists
 };
+
+/// One word for how a job ended, consistent with the CLI's exit code: "ok" (exit 0),
+/// "verify_mismatch" (a finished copy whose --verify found a difference: exit 7),
+/// "cancelled" (exit 130) or "error" (any other failure).
+const char* outcomeName(const CopyResult& result);
 
 /// The plan with every extent turned into ReadWrite (reason `reason`, e.g. "--no-offload")
 /// and no offload steps (FileClone / CopyFileRange extents too).

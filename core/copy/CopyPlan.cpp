@@ -15,6 +15,11 @@ const char* toString(CopyMethod method)
     return "unknown";
 }
 
+bool offloads(const PlannedExtent& extent)
+{
+    return isOffload(extent.method) && !extent.throughHost;
+}
+
 uint64_t NvmeCopyStep::bytes() const
 {
     uint64_t blocks = 0;
@@ -45,7 +50,7 @@ uint64_t CopyPlan::offloadedBytes() const
 {
     uint64_t total = 0;
     for (const PlannedExtent& extent : extents) {
-        if (isOffload(extent.method))
+        if (offloads(extent))
             total += extent.length;
     }
     return total;

@@ -16,11 +16,22 @@ namespace offload {
 enum class CopyMethod { NvmeCopy, ScsiXcopy, ReadWrite, FileClone, CopyFileRange };
 const char* toString(CopyMethod method);
 inline bool isOffload(CopyMethod m) { return m != CopyMethod::ReadWrite; }
+struct PlannedExtent;
+/// Whether the extent's bytes avoid host memory: an offload method not done by the host.
+bool offloads(const PlannedExtent& extent);
+
+/// The filesystem a regular-file endpoint lives on (for a new file: its directory's).
+struct FileSystemInfo {
+    uint64_t magic = 0;  ///< statfs f_type (EXT4_SUPER_MAGIC, XFS_SUPER_MAGIC, ...)
+    DevNum dev;          ///< st_dev: the mounted filesystem (a block device for disk filesystems)
+    std::string type;    ///< the mount's fstype from mountinfo ("ext4", "devtmpfs"); empty if unknown
+};
 
 /// One side of a copy: a block device of the topology or a regular file.
 struct CopyEndpoint {
     std::optional<std::size_t> device;  ///< index in the topology, for block devices
     std::filesystem::path file;         ///< for regular files (device empty)
+    std::optional<FileSystemInfo> fileSystem; ///< regular files: where it lives (nullopt: not looked up)
     uint64_t sizeBytes = 0;
     uint32_t blockSize = 512;           ///< logical block size (files: 512)
     std::string label;                  ///< for messages
@@ -37,6 +48,9 @@ struct PlannedExtent {
     std::optional<std::size_t> dstLeaf;
     uint64_t srcLeafOffset = 0;   ///< bytes on srcLeaf
     uint64_t dstLeafOffset = 0;
+    /// CopyFileRange on a filesystem without server-side copy (ext4, tmpfs, XFS without a
+    /// clone): the kernel copies through host memory, so it is no offload.
+    bool throughHost = false;
 };
 
 /// One NVMe source range, with where it sits in the user's volumes (for fallback).

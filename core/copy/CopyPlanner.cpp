@@ -2,6 +2,7 @@
 #include "copy/CopyPlanner.h"
 
 #include "capability/LeafCopyChoice.h"
+#include "copy/FileEndpoint.h"
 #include "topology/ExtentMapper.h"
 
 #include <algorithm>
@@ -449,13 +450,48 @@ CopyPlan planFiles(const Topology& topology, const CopyRequest& request, CopyPla
                              request.dstOffset % kFileCloneAlignment == 0 &&
                              (plan.length % kFileCloneAlignment == 0 ||
                               request.srcOffset + plan.length == plan.source.sizeBytes);
-        if (aligned) {
-            extent.method = CopyMethod::FileClone;
-            extent.reason = "regular files: reflink (FICLONERANGE) first, then copy_file_range, then read/write";
+        const auto& srcFs = plan.source.fileSystem;
+        const auto& dstFs = plan.destination.fileSystem;
+        if (!srcFs || !dstFs) {
+            // Filesystems not looked up (a caller that built the endpoints itself): try them all.
+            extent.method = aligned ? CopyMethod::FileClone : CopyMethod::CopyFileRange;
+            extent.reason = aligned ? "regular files: reflink (FICLONERANGE) first, then copy_file_range, then "
+                                      "read/write"
+                                    : "regular files, range not aligned to " + num(kFileCloneAlignment) +
+                                          " bytes (no reflink): copy_file_range, then read/write";
         } else {
-            extent.method = CopyMethod::CopyFileRange;
-            extent.reason = "regular files, range not aligned to " + num(kFileCloneAlignment) +
-                            " bytes (no reflink): copy_file_range, then read/write";
+            // A clone needs one filesystem (btrfs subvolumes have their own st_dev but share it);
+            // copy_file_range between two filesystems is refused (EXDEV) unless both are of one
+            // network type, and on a local filesystem it is the kernel copying through the host.
+            const std::string names = fileSystemName(*srcFs) == fileSystemName(*dstFs)
+                                          ? fileSystemName(*dstFs)
+                                          : fileSystemName(*srcFs) + " and " + fileSystemName(*dstFs);
+            const bool oneFs = sameFileSystem(*srcFs, *dstFs);
+            const bool clone = aligned && oneFs && reflinkCapable(*dstFs);
+            const bool serverCopy = srcFs->magic == dstFs->magic && copyFileRangeOffloads(*dstFs);
+            if (clone) {
+                extent.method = CopyMethod::FileClone;
+                extent.reason = "regular files on " + names + ": reflink (FICLONERANGE, metadata only, no data "
+                                "copied) if the filesystem allows it, else " +
+                                (serverCopy ? "copy_file_range (server-side copy)"
+                                            : "copy_file_range (the kernel copies through the host)") +
+                                ", then read/write";
+            } else if (serverCopy) {
+                extent.method = CopyMethod::CopyFileRange;
+                extent.reason = "regular files on " + names + ": copy_file_range, a server-side copy";
+            } else if (!oneFs) {
+                extent.method = CopyMethod::ReadWrite;
+                extent.reason = "regular files on two filesystems (" + names +
+                                "): no reflink or copy_file_range between them, so the host copies";
+            } else {
+                extent.method = CopyMethod::CopyFileRange;
+                extent.throughHost = true;
+                extent.reason = "regular files on " + names + ": " +
+                                (aligned ? std::string("no reflink here") : "range not aligned to " +
+                                                                              num(kFileCloneAlignment) +
+                                                                              " bytes (no reflink)") +
+                                "; copy_file_range, which the kernel does through the host (not an offload)";
+            }
         }
     } else {
         extent.method = CopyMethod::ReadWrite;

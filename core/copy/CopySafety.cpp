@@ -76,6 +76,32 @@ std::string name(const BlockDevice& dev)
     return dev.devPath();
 }
 
+std::string mountedSource(const BlockDevice& source)
+{
+    return "the source " + name(source) + " is mounted on " + source.mountpoints.front()
+           + ": a copy of a live filesystem may be inconsistent";
+}
+
+/// A copy into a regular file: a device source gets the device case's warning when it is
+/// mounted, and one more when the file is on a filesystem of the source's own stack.
+std::vector<std::string> intoFile(const Topology& topology, const CopyPlan& plan, std::vector<std::string> warnings)
+{
+    if (!plan.source.device || *plan.source.device >= topology.size())
+        return warnings;
+    const std::size_t s = *plan.source.device;
+    const BlockDevice& sdev = topology.at(s);
+    if (!sdev.mountpoints.empty())
+        warnings.push_back(mountedSource(sdev));
+    if (plan.destination.fileSystem) {
+        const BlockDevice* holder = topology.findByDevNum(plan.destination.fileSystem->dev);
+        if (holder && (holder->index == s || topology.dependsOn(holder->index, s)))
+            warnings.push_back("the destination file " + plan.destination.file.string() + " is on "
+                               + name(*holder) + (holder->index == s ? ", the source itself" : ", which is built on the source")
+                               + ": writing it changes the source while it is copied");
+    }
+    return warnings;
+}
+
 Error busy(const std::string& device, const std::string& what)
 {
     return Error::make(Errc::Busy, device, what,
@@ -131,11 +157,13 @@ Result<std::vector<std::string>> checkCopySafety(const Topology& topology, const
     if (auto st = checkAligned(plan.length, "the length"); !st)
         return std::unexpected(st.error());
 
-    if (!src.device || !dst.device)
-        return warnings; // files: the job checks identity and overlap with fstat
+    if (!dst.device)
+        return intoFile(topology, plan, std::move(warnings)); // the job checks file identity and overlap with fstat
 
-    const std::size_t s = *src.device;
+    // A file source gets the destination's checks below, as a device source does.
+    const bool fileSource = !src.device;
     const std::size_t d = *dst.device;
+    const std::size_t s = fileSource ? d : *src.device;
     if (s >= topology.size() || d >= topology.size())
         return std::unexpected(Error::make(Errc::Internal, {}, "the plan names a device the topology lacks",
                                            "rescan and plan again"));
@@ -182,9 +210,20 @@ Result<std::vector<std::string>> checkCopySafety(const Topology& topology, const
         warnings.push_back(name(ddev) + " is in use; copying anyway because of --force");
     }
 
+    if (fileSource) {
+        // A file on a filesystem of the destination's stack: as a source built on the
+        // destination, refused even with --force (the planner refuses a loop's backing file).
+        const BlockDevice* holder = src.fileSystem ? topology.findByDevNum(src.fileSystem->dev) : nullptr;
+        if (holder && (holder->index == d || topology.dependsOn(holder->index, d)))
+            return std::unexpected(Error::make(Errc::InvalidArgument, name(ddev),
+                                               "the source file " + src.file.string() + " is on " + name(*holder)
+                                                   + ", which the destination holds: writing it would overwrite "
+                                                     "the source",
+                                               "copy the file to a device outside its filesystem's stack"));
+        return warnings;
+    }
     if (!sdev.mountpoints.empty())
-        warnings.push_back("the source " + name(sdev) + " is mounted on " + sdev.mountpoints.front()
-                           + ": a copy of a live filesystem may be inconsistent");
+        warnings.push_back(mountedSource(sdev));
 
     // Overlap, on the same device or on a leaf both stacks share.
     std::vector<Footprint> sf;

@@ -20,8 +20,10 @@ struct SafetyOptions {
 /// partitions, any layer above or below it mounted) unless `force`; a range beyond the
 /// end of either volume; offsets or lengths not a multiple of both logical block sizes
 /// (named); a destination built on the source or the other way round; overlapping
-/// ranges on one device, also where two stacks share a leaf. Pure (reads only the
-/// topology and the plan). Returns warnings that do not stop the copy (a mounted source).
+/// ranges on one device, also where two stacks share a leaf. A regular-file source into a
+/// device gets the same destination checks. Pure (reads only the topology and the plan).
+/// Returns warnings that do not stop the copy (a mounted source; a file destination on
+/// the source device's own filesystem, from CopyEndpoint::fileSystem).
 Result<std::vector<std::string>> checkCopySafety(const Topology& topology, const CopyPlan& plan,
                                                  const SafetyOptions& options);
 

@@ -2,6 +2,7 @@
 #include "copy/EndpointResolver.h"
 
 #include "copy/CopyPlanner.h"
+#include "copy/FileEndpoint.h"
 
 #include <cerrno>
 #include <filesystem>
@@ -17,16 +18,48 @@ const char* roleName(EndpointRole role)
     return role == EndpointRole::Source ? "source" : "destination";
 }
 
-Result<CopyEndpoint> fileEndpoint(const std::string& spec, const struct stat& st)
+Error destinationIsLink(const std::string& spec)
+{
+    return Error::make(Errc::InvalidArgument, spec,
+                       "the destination is a symbolic link to a file: offloadcp does not write through a link",
+                       "give the path of the file itself");
+}
+
+/// A source is followed to its file (as cp does); a destination keeps its last component
+/// (the job opens it with O_NOFOLLOW), its directories resolved.
+std::filesystem::path filePath(const std::string& spec, EndpointRole role)
+{
+    std::error_code ec;
+    const std::filesystem::path absolute = std::filesystem::absolute(spec).lexically_normal();
+    if (role == EndpointRole::Source) {
+        auto canonical = std::filesystem::canonical(spec, ec);
+        return ec ? absolute : canonical;
+    }
+    auto directory = std::filesystem::canonical(absolute.parent_path(), ec);
+    return ec ? absolute : directory / absolute.filename();
+}
+
+/// The filesystem facts of a file endpoint; refuses a pseudo filesystem (procfs, sysfs, ...).
+Status addFileSystem(CopyEndpoint& endpoint, EndpointRole role)
+{
+    auto fs = fileSystemOf(endpoint.file);
+    if (!fs)
+        return {}; // the job's open reports it
+    if (auto st = checkFileEndpointFileSystem(*fs, endpoint.label, roleName(role)); !st)
+        return st;
+    endpoint.fileSystem = *fs;
+    return {};
+}
+
+Result<CopyEndpoint> fileEndpoint(const std::string& spec, const struct stat& st, EndpointRole role)
 {
     CopyEndpoint endpoint;
-    std::error_code ec;
-    endpoint.file = std::filesystem::canonical(spec, ec);
-    if (ec)
-        endpoint.file = std::filesystem::absolute(spec);
+    endpoint.file = filePath(spec, role);
     endpoint.sizeBytes = static_cast<uint64_t>(st.st_size);
     endpoint.blockSize = 512;
     endpoint.label = spec;
+    if (auto fs = addFileSystem(endpoint, role); !fs)
+        return std::unexpected(fs.error());
     return endpoint;
 }
 
@@ -45,9 +78,14 @@ Result<CopyEndpoint> resolveEndpoint(const Topology& topology, const std::string
     }
 
     struct stat st {};
+    struct stat link {};
+    const bool isLink = ::lstat(spec.c_str(), &link) == 0 && S_ISLNK(link.st_mode);
     if (::stat(spec.c_str(), &st) == 0) {
-        if (S_ISREG(st.st_mode))
-            return fileEndpoint(spec, st);
+        if (S_ISREG(st.st_mode)) {
+            if (isLink && role == EndpointRole::Destination)
+                return std::unexpected(destinationIsLink(spec));
+            return fileEndpoint(spec, st, role);
+        }
         if (S_ISBLK(st.st_mode)) {
             if (const BlockDevice* device = topology.find(spec))
                 return deviceEndpoint(topology, device->index);
@@ -77,11 +115,15 @@ Result<CopyEndpoint> resolveEndpoint(const Topology& topology, const std::string
     const std::filesystem::path path = std::filesystem::absolute(spec);
     const bool underDev = path.string().starts_with("/dev/");
     std::error_code ec;
+    if (role == EndpointRole::Destination && isLink) // a dangling link: writing it would create its target
+        return std::unexpected(destinationIsLink(spec));
     if (role == EndpointRole::Destination && !underDev && std::filesystem::is_directory(path.parent_path(), ec)) {
         CopyEndpoint endpoint;
-        endpoint.file = path.lexically_normal();
+        endpoint.file = filePath(spec, role);
         endpoint.sizeBytes = 0;
         endpoint.label = spec + " (new file)";
+        if (auto fs = addFileSystem(endpoint, role); !fs)
+            return std::unexpected(fs.error());
         return endpoint;
     }
     return std::unexpected(Error::make(Errc::NotFound, spec,

@@ -17,13 +17,17 @@ enum class EndpointRole { Source, Destination };
 /// Resolves SRC or DST as a user typed it into a copy endpoint:
 /// - a block device of `topology`: /dev path (or a symlink to one), kernel name, dm name,
 ///   major:minor or stable id (see Topology::find); size and block size come from the topology;
-/// - a regular file (path); its size is read with stat;
+/// - a regular file (path); its size is read with stat, its filesystem with statfs and
+///   mountinfo (CopyEndpoint::fileSystem). A source link is followed to its file; a
+///   destination keeps its last component (the job opens it with O_NOFOLLOW), its
+///   directories resolved;
 /// - for the destination only: a path that does not exist yet, outside /dev, whose directory
 ///   exists (a new file; size 0).
 /// A bare name (no '/') is looked up as a device first, then as a file in the working directory.
-/// Reads the file system with stat only; opens nothing. Errors: NotFound (nothing by that
+/// Reads the file system with stat/statfs only; opens nothing. Errors: NotFound (nothing by that
 /// name), InvalidArgument (a directory, a character device, a block device missing from the
-/// snapshot), each saying what to give instead.
+/// snapshot, a destination that is a symbolic link to a file or to nothing, a file on a
+/// pseudo filesystem such as procfs, sysfs or devtmpfs), each saying what to give instead.
 Result<CopyEndpoint> resolveEndpoint(const Topology& topology, const std::string& spec, EndpointRole role);
 
 /// The devices a copy from `source` to `destination` uses, as resolveEndpoint finds them:

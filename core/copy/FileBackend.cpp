@@ -22,10 +22,12 @@ bool notAvailable(int err)
 }
 } // namespace
 
-FileBackend::FileBackend(ReadWriteEndpoint source, ReadWriteEndpoint destination, ReadWriteBackend& hostCopy)
+FileBackend::FileBackend(ReadWriteEndpoint source, ReadWriteEndpoint destination, ReadWriteBackend& hostCopy,
+                         Options options)
     : m_src(std::move(source))
     , m_dst(std::move(destination))
     , m_host(hostCopy)
+    , m_options(options)
 {
 }
 
@@ -58,6 +60,16 @@ Result<FileBackend::Outcome> FileBackend::copy(uint64_t srcOffset, uint64_t dstO
             return std::unexpected(Error::sys(err, m_dst.label, "FICLONERANGE failed"));
         note(std::string("FICLONERANGE: ") + std::strerror(err));
     }
+    // --require-offload: the kernel's copy_file_range on a local filesystem is a host copy.
+    auto refuseHost = [&](const std::string& what) {
+        return std::unexpected(Error::make(Errc::Unsupported, m_dst.label,
+                                           what + (out.note.empty() ? "" : " (" + out.note + ")"),
+                                           "run without --require-offload to let the host copy it"));
+    };
+    if (!m_options.hostAllowed && done < length && !m_options.copyFileRangeOffloads)
+        return refuseHost(first == CopyMethod::FileClone
+                              ? "the filesystem declined the reflink, and a copy_file_range here would be a host copy"
+                              : "copy_file_range here would be a host copy, not an offload");
 
     if (first == CopyMethod::FileClone || first == CopyMethod::CopyFileRange) {
         while (done < length) {
@@ -94,7 +106,13 @@ Result<FileBackend::Outcome> FileBackend::copy(uint64_t srcOffset, uint64_t dstO
         }
     }
 
+    if (done < length && !m_options.hostAllowed)
+        return refuseHost("the server-side copy stopped after " + std::to_string(done) + " of " +
+                          std::to_string(length) + " bytes");
+    if (done > 0 && first == CopyMethod::FileClone)
+        out.tookOver = CopyMethod::CopyFileRange;
     if (done < length) {
+        out.tookOver = CopyMethod::ReadWrite;
         auto st = m_host.copy(srcOffset + done, dstOffset + done, length - done, stop, [&](uint64_t n) {
             out.hostBytes += n;
             if (onBytes)

@@ -9,17 +9,33 @@
 #include <functional>
 #include <stop_token>
 #include <string>
+#include <utility>
 
 namespace offload {
 
 /// Copies ranges between regular files the cheapest way the filesystems allow:
-/// FICLONERANGE (a reflink: metadata only), then copy_file_range (in-kernel copy, NFS
-/// server-side copy), then the host read/write backend. One instance per thread.
+/// FICLONERANGE (a reflink: metadata only), then copy_file_range (a server-side copy on
+/// NFS 4.2 / SMB / Ceph; elsewhere the kernel copying through the host), then the host
+/// read/write backend. One instance per thread.
 class FileBackend {
 public:
+    struct Options {
+        /// copy_file_range is a server-side copy on the destination's filesystem
+        /// (copyFileRangeOffloads); else it is a host copy done by the kernel.
+        bool copyFileRangeOffloads = false;
+        /// false (--require-offload): never copy through the host: when the clone (or the
+        /// server-side copy) is declined, fail with Errc::Unsupported before writing.
+        bool hostAllowed = true;
+    };
+
     /// `source` / `destination`: descriptors opened without O_DIRECT (not owned).
     /// `hostCopy`: used for what neither clone nor copy_file_range could do (not owned).
-    FileBackend(ReadWriteEndpoint source, ReadWriteEndpoint destination, ReadWriteBackend& hostCopy);
+    FileBackend(ReadWriteEndpoint source, ReadWriteEndpoint destination, ReadWriteBackend& hostCopy,
+                Options options);
+    FileBackend(ReadWriteEndpoint source, ReadWriteEndpoint destination, ReadWriteBackend& hostCopy)
+        : FileBackend(std::move(source), std::move(destination), hostCopy, Options{})
+    {
+    }
 
     /// What one copy() call did.
     struct Outcome {
@@ -27,6 +43,8 @@ public:
         uint64_t copyFileRangeBytes = 0; ///< copy_file_range
         uint64_t hostBytes = 0;          ///< read/write
         std::string note;  ///< why a cheaper method was not used, e.g. "FICLONERANGE: Operation not supported"
+        /// The method that copied what the cheaper one declined (ReadWrite or CopyFileRange).
+        CopyMethod tookOver = CopyMethod::ReadWrite;
     };
 
     /// Copies `length` bytes; `onBytes(method, n)` reports progress as it goes. Starts with
@@ -38,6 +56,7 @@ private:
     ReadWriteEndpoint m_src;
     ReadWriteEndpoint m_dst;
     ReadWriteBackend& m_host;
+    Options m_options;
 };
 
 } // namespace offload

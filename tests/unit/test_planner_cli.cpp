@@ -59,11 +59,15 @@ private slots:
         QCOMPARE(out.value("schema_version").toInt(), 1);
         const QJsonObject plan = out.value("plan").toObject();
         QCOMPARE(plan.value("length").toInteger(), qint64(1 << 20));
-        QCOMPARE(plan.value("offloaded_share").toDouble(), 1.0);
         QCOMPARE(plan.value("source").toString(), QFileInfo(m_source).canonicalFilePath());
         const QJsonArray extents = out.value("extents").toArray();
         QCOMPARE(extents.size(), 1);
-        QCOMPARE(extents[0].toObject().value("method").toString(), QStringLiteral("file-clone"));
+        // One filesystem: a reflink where it has them (offloaded), else copy_file_range,
+        // which on a local filesystem is the kernel's host copy (no offload).
+        const QString method = extents[0].toObject().value("method").toString();
+        QVERIFY2(method == QStringLiteral("file-clone") || method == QStringLiteral("copy-file-range"),
+                 qPrintable(method));
+        QCOMPARE(plan.value("offloaded_share").toDouble(), method == QStringLiteral("file-clone") ? 1.0 : 0.0);
         QVERIFY(!extents[0].toObject().value("reason").toString().isEmpty());
         QVERIFY(out.value("nvme_commands").toArray().isEmpty());
         QVERIFY(out.value("warnings").isArray());
@@ -92,9 +96,9 @@ private slots:
         QCOMPARE(run.exitCode, 0);
         QVERIFY2(run.out.contains("METHOD"), run.out.constData());
         QVERIFY(run.out.contains("REASON"));
-        QVERIFY(run.out.contains("file-clone"));
+        QVERIFY(run.out.contains("file-clone") || run.out.contains("copy-file-range"));
         QVERIFY(run.out.contains("SHARE"));
-        QVERIFY(run.out.contains("100%"));
+        QVERIFY(run.out.contains(run.out.contains("file-clone") ? "100%" : " 0%"));
     }
 
     void errorsAndExitCodes()
