@@ -593,7 +593,9 @@ void addCopyCommand(CLI::App& app, GlobalOptions& global, Runner& run)
     require->excludes(none);
     cmd->add_flag("--cross-namespace", o->crossNamespace, kCrossNamespaceHelp)->excludes(none);
     cmd->add_flag("--verify", o->verify, "read both ranges back with O_DIRECT and compare (exit 7 on a difference)");
-    cmd->add_flag("--force", o->force, "allow a destination that is mounted or held by another device");
+    cmd->add_flag("--force", o->force,
+                  "allow a destination that is mounted or held by another device (never one that is read-only "
+                  "at any layer below it: exit 2)");
     cmd->add_option("--io-size", o->ioBytes, "host copy: bytes per I/O (default 4M)");
     cmd->add_option("--io-depth", o->ioDepth, "host copy: I/Os in flight (default 8)")->check(CLI::Range(1, 64));
     cmd->add_option("--offload-depth", o->offloadDepth,

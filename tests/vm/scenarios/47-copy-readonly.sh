@@ -22,7 +22,7 @@ refused() {
         cp /tmp/c47.out "$ART/c47-$_l$_force.out"
         expect_eq "$_l: copy $_force exit status (usage)" $_rc 2
         check "$_l: copy $_force names $_layer as read-only: $(head -1 /tmp/c47.out)" \
-            grep -q "^offloadcp: $_layer: .*read-only" /tmp/c47.out
+            grep -q "^offloadcp[a-z ]*: $_layer: .*read-only" /tmp/c47.out
         check "$_l: copy $_force says blockdev --setrw" grep -q "blockdev --setrw $_layer" /tmp/c47.out
     done
     copy_json /tmp/c47.json $_src $_dst --length $len "$@"; _rc=$?
@@ -33,6 +33,7 @@ refused() {
 # ---- NVMe: s47_nvme = NS_B1 p1 LBA 0.. (namespace LBA 2048..); source lab_plin (NS_B1 p2)
 dmsetup create s47_nvme --table "0 8192 linear $NS_B1P1 0"; DST=$(dm_node s47_nvme)
 fill $DM_PLIN 0 2048 >/dev/null
+fill $DST 0 2048 >/dev/null                 # what must survive the refused copies
 if need_plan; then
     plan_json /tmp/p47a.json $DM_PLIN $DST --length $len &&
     expect_eq "NVMe, writable: plan methods (an offload to the namespace)" "$(plan_methods /tmp/p47a.json)" nvme-copy
@@ -57,6 +58,7 @@ if [ -n "$SD_T1BP1" ] && [ -n "$SD_T1A" ]; then
     dmsetup create s47_scsi --table "0 8192 linear $SD_T1BP1 40000"; DST=$(dm_node s47_scsi)
     so=$((100352 * 512))
     fill $SD_T1A 100352 2048 >/dev/null
+    fill $DST 0 2048 >/dev/null
     if need_plan; then
         plan_json /tmp/p47b.json $SD_T1A $DST --src-offset $so --length $len &&
         expect_eq "SCSI, writable: plan methods (an offload to the LUN)" "$(plan_methods /tmp/p47b.json)" scsi-xcopy
