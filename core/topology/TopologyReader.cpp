@@ -686,7 +686,12 @@ Result<Topology> SysfsReader::read()
     }
     // A root without symlinks: resolveLink works from the directories below it.
     int rootErr = 0;
-    fs::path root = m_tree.resolve(m_options.sysfsRoot, rootErr).value_or(m_options.sysfsRoot);
+    auto resolvedRoot = m_tree.resolve(m_options.sysfsRoot, rootErr);
+    if (!resolvedRoot && rootErr == EXDEV)
+        return std::unexpected(Error::make(Errc::NotFound, m_options.sysfsRoot.string(),
+                                           "not a sysfs tree: " + m_tree.why(rootErr, m_options.sysfsRoot),
+                                           "capture the fixture again (tests/tools/capture-fixture.sh)"));
+    fs::path root = resolvedRoot.value_or(m_options.sysfsRoot);
     std::vector<Entry> entries;
     const fs::path classBlock = root / "class/block";
     const bool around = m_options.around && m_tree.isDirectory(classBlock);

@@ -50,6 +50,7 @@ private slots:
     void dmTableLinkOutIsNotFollowed();
     void identifyLinkOutIsNotFollowed();
     void deviceLinkOutIsLeftOut();
+    void sysLinkOutIsRefused();
     void fileTreeStaysBelowItsRoot();
 
 private:
@@ -153,6 +154,17 @@ void TestFixtureLinks::deviceLinkOutIsLeftOut()
     QVERIFY2(run.err.contains("sda: " + QFile::encodeName(m_fixture) + "/sys/class/block/sda leads out of "),
              run.err.constData());
     QVERIFY(run.err.contains("; left out"));
+}
+
+void TestFixtureLinks::sysLinkOutIsRefused()
+{
+    // The whole sys/ pointing at this machine's /sys: not read, and said why.
+    QVERIFY(QProcess::execute("rm", {"-rf", m_fixture + "/sys"}) == 0);
+    QVERIFY(QFile::link("/sys", m_fixture + "/sys"));
+    const CliRun run = report();
+    QCOMPARE(run.exitCode, 3);
+    QVERIFY2(run.err.contains("/sys leads out of "), run.err.constData());
+    QVERIFY(run.out.isEmpty());
 }
 
 void TestFixtureLinks::fileTreeStaysBelowItsRoot()
