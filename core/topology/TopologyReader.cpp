@@ -661,14 +661,16 @@ void SysfsReader::readSwaps(std::vector<Entry>& entries)
 
 std::optional<std::string> SysfsReader::readListFile(const fs::path& path, int& err) const
 {
+    // No size limit worth the name: a host with thousands of mounts must not lose one.
+    constexpr std::size_t kWhole = std::size_t{1} << 30;
     if (live() || m_tree.holds(path))
-        return m_tree.readAll(path, err);
+        return m_tree.readAll(path, err, kWhole);
     auto own = FileTree::below(path.has_parent_path() ? path.parent_path() : ".");
     if (!own) {
         err = own.error().sysErrno ? own.error().sysErrno : ENOENT;
         return std::nullopt;
     }
-    return own->readAll(path, err);
+    return own->readAll(path, err, kWhole);
 }
 
 Result<Topology> SysfsReader::read()
