@@ -245,10 +245,19 @@ std::vector<std::string> FileTree::list(const fs::path& dir, int* err) const
 
 std::optional<std::string> FileTree::readAll(const fs::path& path, int& err, std::size_t limit) const
 {
-    Fd fd(open(path, O_RDONLY));
+    // In a contained tree, only regular files: a FIFO or device node placed in a fixture
+    // would block the reader or read a device (opened without blocking, then refused).
+    Fd fd(open(path, m_root ? O_RDONLY | O_NONBLOCK : O_RDONLY));
     if (!fd.ok()) {
         err = errno;
         return std::nullopt;
+    }
+    if (m_root) {
+        struct stat st {};
+        if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
+            err = EINVAL;
+            return std::nullopt;
+        }
     }
     std::string text;
     char buf[65536];

@@ -47,7 +47,8 @@ public:
     bool isDirectory(const std::filesystem::path& path) const;
     /// The names in directory `dir` without "." and "..", unsorted; empty when it cannot be read.
     std::vector<std::string> list(const std::filesystem::path& dir, int* err = nullptr) const;
-    /// The whole content of the file `path`, at most `limit` bytes. nullopt with `err`.
+    /// The whole content of the file `path`, at most `limit` bytes. nullopt with `err`
+    /// (in a contained tree EINVAL for anything but a regular file: a FIFO, a device node).
     std::optional<std::string> readAll(const std::filesystem::path& path, int& err,
                                        std::size_t limit = 1u << 20) const;
 

@@ -17,6 +17,7 @@
 
 #include <cerrno>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace {
@@ -195,6 +196,10 @@ void TestFixtureLinks::fileTreeStaysBelowItsRoot()
     QVERIFY(!tree->readAll(root + "/up/secret", err));
     QCOMPARE(err, EXDEV);
     QVERIFY(!tree->list(root + "/up").size());
+    // Only regular files: a FIFO in the tree is refused at once (it would block a reader).
+    QCOMPARE(::mkfifo((root + "/fifo").c_str(), 0600), 0);
+    QVERIFY(!tree->readAll(root + "/fifo", err));
+    QCOMPARE(err, EINVAL);
     // readLink reads the link itself (the text, not the target).
     auto text = tree->readLink(root + "/abs", err);
     QVERIFY(text.has_value());
