@@ -13,7 +13,7 @@
 #include <cstring>
 #include <deque>
 #include <fcntl.h>
-#include <fstream>
+#include <sstream>
 #include <limits>
 #include <map>
 #include <sys/stat.h>
