@@ -32,8 +32,9 @@ int errnoByName(const std::string& name)
     return EIO;
 }
 
-/// Reads probe/<kernel name>.<what> within the probe folder: a link that leads out of it
-/// is not followed (the probe fails, naming the file).
+/// Reads probe/<kernel name>.<what> within the fixture (the probe folder's parent): a link
+/// that leads out of it, the probe folder's own included, is not followed (the probe fails,
+/// naming the file).
 Result<std::vector<uint8_t>> readProbeFile(const std::optional<FileTree>& dir, const fs::path& dirPath,
                                            const BlockDevice& dev, const std::string& what)
 {
@@ -48,7 +49,7 @@ Result<std::vector<uint8_t>> readProbeFile(const std::optional<FileTree>& dir, c
     auto outside = [&](const fs::path& name) {
         return std::unexpected(Error::sys(EXDEV, dev.name,
                                           what + ": " + (dirPath / name).string()
-                                              + " is a link that leads out of the fixture's probe folder (not followed)"));
+                                              + " is a link that leads out of the fixture (not followed)"));
     };
     int err = 0;
     const fs::path errorName = fs::path(file) += ".error";
@@ -79,7 +80,7 @@ class FixtureNvmeTransport final : public NvmeTransport {
 public:
     explicit FixtureNvmeTransport(fs::path dir) : m_dirPath(std::move(dir))
     {
-        if (auto tree = FileTree::below(m_dirPath))
+        if (auto tree = FileTree::below(m_dirPath.has_parent_path() ? m_dirPath.parent_path() : "."))
             m_dir = std::move(*tree);
     }
 
@@ -102,14 +103,14 @@ public:
 
 private:
     fs::path m_dirPath;
-    std::optional<FileTree> m_dir; ///< unset when the folder is missing
+    std::optional<FileTree> m_dir; ///< the fixture; unset when it cannot be opened
 };
 
 class FixtureScsiTransport final : public ScsiTransport {
 public:
     explicit FixtureScsiTransport(fs::path dir) : m_dirPath(std::move(dir))
     {
-        if (auto tree = FileTree::below(m_dirPath))
+        if (auto tree = FileTree::below(m_dirPath.has_parent_path() ? m_dirPath.parent_path() : "."))
             m_dir = std::move(*tree);
     }
 
@@ -146,7 +147,7 @@ private:
     }
 
     fs::path m_dirPath;
-    std::optional<FileTree> m_dir; ///< unset when the folder is missing
+    std::optional<FileTree> m_dir; ///< the fixture; unset when it cannot be opened
 };
 
 } // namespace

@@ -50,6 +50,7 @@ private slots:
     void attributeLinkOutIsNotFollowed();
     void dmTableLinkOutIsNotFollowed();
     void identifyLinkOutIsNotFollowed();
+    void probeFolderLinkOutIsNotFollowed();
     void deviceLinkOutIsLeftOut();
     void sysLinkOutIsRefused();
     void fileTreeStaysBelowItsRoot();
@@ -136,8 +137,28 @@ void TestFixtureLinks::identifyLinkOutIsNotFollowed()
     expectNoSecret(run);
     QCOMPARE(run.exitCode, 8);
     QVERIFY2(run.err.contains("nvme0n1: probe failed: "), run.err.constData());
-    QVERIFY2(run.err.contains("probe/nvme0n1.id-ctrl is a link that leads out of the fixture's probe folder"),
+    QVERIFY2(run.err.contains("probe/nvme0n1.id-ctrl is a link that leads out of the fixture (not followed)"),
              run.err.constData());
+}
+
+void TestFixtureLinks::probeFolderLinkOutIsNotFollowed()
+{
+    // The whole probe/ folder a link to a folder outside with the same files.
+    const QString outside = m_dir->filePath("outside/probe");
+    QCOMPARE(QProcess::execute("cp", {"-a", m_fixture + "/probe", outside}), 0);
+    QByteArray id(4096, '\0');
+    id.replace(24, static_cast<int>(strlen(kSecret)), kSecret);
+    QVERIFY(writeFile(outside + "/nvme0n1.id-ctrl", id));
+    QCOMPARE(QProcess::execute("rm", {"-rf", m_fixture + "/probe"}), 0);
+    QVERIFY(QFile::link(outside, m_fixture + "/probe"));
+    const CliRun run = report();
+    expectNoSecret(run);
+    QCOMPARE(run.exitCode, 8);
+    // (the first file looked for is the replayed-error file beside it)
+    QVERIFY2(run.err.contains("nvme0n1: probe failed: "), run.err.constData());
+    QVERIFY2(run.err.contains("/probe/nvme0n1.id-ctrl.error is a link that leads out of the fixture (not followed)"),
+             run.err.constData());
+    QVERIFY2(run.err.contains("/probe/sda.inquiry.error is a link that leads out of the fixture"), run.err.constData());
 }
 
 void TestFixtureLinks::deviceLinkOutIsLeftOut()
