@@ -631,7 +631,9 @@ void addCopyCommand(CLI::App& app, GlobalOptions& global, Runner& run)
     require->excludes(none);
     cmd->add_flag("--cross-namespace", o->crossNamespace, kCrossNamespaceHelp)->excludes(none);
     cmd->add_flag("--verify", o->verify, "read both ranges back with O_DIRECT and compare (exit 7 on a difference)");
-    cmd->add_flag("--force", o->force, "allow a destination that is mounted or held by another device");
+    cmd->add_flag("--force", o->force,
+                  "allow a destination that is mounted or held by another device (never one that is read-only "
+                  "at any layer below it: exit 2)");
     cmd->add_flag("--truncate", o->truncate,
                   "regular-file DST: end it where the copied range ends, as cp does (default: keep its bytes "
                   "beyond the range, like dd conv=notrunc)");

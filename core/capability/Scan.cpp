@@ -4,8 +4,9 @@
 #include "capability/Scan.h"
 #include "transport/NvmeTransport.h"
 #include "transport/ScsiTransport.h"
+#include "util/FileTree.h"
 
-#include <fstream>
+#include <cerrno>
 
 namespace offload {
 
@@ -42,13 +43,19 @@ private:
 
 /// The kernel the snapshot describes: this machine's, a fixture's recorded kernel-release
 /// (empty when it has none), or unknown for a foreign sysfs tree.
-std::string kernelReleaseFor(const ScanOptions& options)
+std::string kernelReleaseFor(const ScanOptions& options, std::string& warning)
 {
     if (!options.fixture.empty()) {
-        std::ifstream file(options.fixture / "kernel-release");
+        // Within the fixture: a kernel-release that links out of it counts as none.
+        int err = 0;
         std::string release;
-        if (file)
-            std::getline(file, release);
+        if (auto tree = FileTree::below(options.fixture)) {
+            if (auto text = tree->readAll(options.fixture / "kernel-release", err, 4096))
+                release = text->substr(0, text->find('\n'));
+            else if (err == EXDEV)
+                warning = "cannot read " + tree->why(err, options.fixture / "kernel-release")
+                          + ": kernel release unknown";
+        }
         return release;
     }
     if (!options.sysfsRoot.empty() && options.sysfsRoot != "/sys")
@@ -98,13 +105,21 @@ Result<SystemSnapshot> scanSystem(const ScanOptions& options)
     NvmeTransport& nvme = options.nvme ? *options.nvme : ownNvme ? *ownNvme : *notProbed;
     ScsiTransport& scsi = options.scsi ? *options.scsi : ownScsi ? *ownScsi : *notProbed;
 
+    std::string releaseWarning;
+    const std::string release = kernelReleaseFor(options, releaseWarning);
+    if (!releaseWarning.empty()) {
+        std::vector<std::string> warnings = topology->warnings();
+        warnings.push_back(releaseWarning);
+        topology = Topology(topology->devices(), std::move(warnings));
+    }
+
     SystemSnapshot snapshot;
     snapshot.topology = std::make_shared<const Topology>(std::move(*topology));
     std::optional<std::vector<std::size_t>> only;
     if (options.probeOnly)
         only = options.probeOnly(*snapshot.topology);
     snapshot.capabilities = probeCapabilities(*snapshot.topology, nvme, scsi, only);
-    snapshot.capabilities.host = hostCopySupportFor(kernelReleaseFor(options));
+    snapshot.capabilities.host = hostCopySupportFor(release);
     return snapshot;
 }
 

@@ -151,6 +151,20 @@ Result<UniqueFd> defaultOpen(const Topology& topology, const CopyEndpoint& ep, E
     return openFileEndpoint(ep.file, role == EndpointAccess::Destination, direct);
 }
 
+/// A layer's read-only flag as the kernel has it now (/sys/dev/block/MAJ:MIN/ro); the
+/// snapshot's when that cannot be read (a vanished layer fails the copy's I/O anyway).
+bool liveReadOnly(const BlockDevice& dev)
+{
+    const std::string path = "/sys/dev/block/" + dev.devnum.str() + "/ro";
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return dev.readOnly;
+    char flag = 0;
+    const ssize_t n = ::read(fd, &flag, 1);
+    ::close(fd);
+    return n == 1 ? flag == '1' : dev.readOnly;
+}
+
 std::string endpointLabel(const CopyEndpoint& ep)
 {
     if (!ep.label.empty())
@@ -597,6 +611,22 @@ void Runner::run(CopyResult& result)
     }
     if (struct stat created {}; newFile && ::fstat(dstFd->get(), &created) == 0)
         d.createdFile = std::pair{created.st_dev, created.st_ino};
+    // The read-only flags again, now that the destination is open: they may have changed
+    // since the scan. (A flag set after this is outside what a user-space check can see;
+    // the kernel itself refuses writes to the top node it marks read-only.)
+    if (m_plan.destination.device) {
+        std::function<bool(const BlockDevice&)> readOnlyNow = m_options.readOnlyNow;
+        if (!readOnlyNow && !m_options.openEndpoint)
+            readOnlyNow = liveReadOnly;
+        if (readOnlyNow) {
+            if (auto writable = checkDestinationWritable(m_topology, *m_plan.destination.device, m_plan.dstOffset,
+                                                         m_plan.length, readOnlyNow);
+                !writable) {
+                d.fail(writable.error());
+                return;
+            }
+        }
+    }
     if (files) {
         struct stat a {};
         struct stat b {};

@@ -169,6 +169,12 @@ struct CopyOptions {
     /// thread when the plan offloads every extent.
     std::function<StepOutcome(const NvmeCopyStep&)> runNvmeStep;
     std::function<StepOutcome(const XcopyStep&)> runXcopyStep;
+    /// The kernel's read-only flag of one layer of the destination's stack as it is now: the
+    /// job asks for every layer the range is written through after opening the endpoints and
+    /// before the first byte moves (`blockdev --setro` may have come after the scan) and
+    /// refuses as checkDestinationWritable does. Empty: /sys/dev/block/MAJ:MIN/ro when the job
+    /// opens the real devices (no openEndpoint hook), else the snapshot's flags.
+    std::function<bool(const BlockDevice&)> readOnlyNow;
     /// Called after safety checks and opening, before any byte moves (tests use it to
     /// observe ordering); runs on the worker thread.
     std::function<void()> beforeCopy;

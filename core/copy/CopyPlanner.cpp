@@ -3,6 +3,7 @@
 
 #include "capability/LeafCopyChoice.h"
 #include "copy/FileEndpoint.h"
+#include "copy/CopySafety.h"
 #include "topology/ExtentMapper.h"
 
 #include <algorithm>
@@ -315,9 +316,10 @@ Status validate(const Topology& topology, const CopyRequest& request, CopyPlan& 
                 num(dst.sizeBytes) + " bytes)",
             "use a larger destination, or shorten --length or lower --dst-offset"));
 
-    if (dst.device && topology.at(*dst.device).readOnly)
-        return std::unexpected(Error::make(Errc::InvalidArgument, dstName, "the destination is read-only",
-                                           "make it writable (blockdev --setrw) or choose another destination"));
+    // Read-only at any layer the destination range is written through (CopySafety decides).
+    if (dst.device)
+        if (auto writable = checkDestinationWritable(topology, *dst.device, request.dstOffset, plan.length); !writable)
+            return std::unexpected(writable.error());
 
     if (src.device || dst.device) {
         const uint32_t block = std::max(src.blockSize, dst.blockSize);

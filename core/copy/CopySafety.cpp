@@ -102,6 +102,19 @@ std::vector<std::string> intoFile(const Topology& topology, const CopyPlan& plan
     return warnings;
 }
 
+const char* kindWords(DeviceKind kind)
+{
+    switch (kind) {
+    case DeviceKind::NvmeNamespace: return "NVMe namespace";
+    case DeviceKind::ScsiDisk: return "SCSI disk";
+    case DeviceKind::Partition: return "partition";
+    case DeviceKind::DeviceMapper: return "device-mapper device";
+    case DeviceKind::Loop: return "loop device";
+    case DeviceKind::Other: break;
+    }
+    return "device";
+}
+
 Error busy(const std::string& device, const std::string& what)
 {
     return Error::make(Errc::Busy, device, what,
@@ -109,6 +122,76 @@ Error busy(const std::string& device, const std::string& what)
 }
 
 } // namespace
+
+std::vector<std::size_t> destinationWriteStack(const Topology& topology, std::size_t device, uint64_t offset,
+                                               uint64_t length)
+{
+    std::vector<std::size_t> stack;
+    std::set<std::size_t> seen;
+    auto add = [&](std::size_t layer) {
+        if (seen.insert(layer).second)
+            stack.push_back(layer);
+    };
+    auto addWithLowers = [&](std::size_t layer) {
+        add(layer);
+        std::set<std::size_t> lowers;
+        collectLowers(topology, layer, lowers);
+        for (std::size_t lower : lowers)
+            add(lower);
+    };
+    add(device);
+    auto pieces = mapRange(topology, device, offset, length);
+    if (!pieces) {
+        addWithLowers(device);
+        return stack;
+    }
+    for (const MappedPiece& piece : *pieces) {
+        for (std::size_t layer : piece.path)
+            add(layer);
+        if (piece.kind == PieceKind::Opaque)
+            addWithLowers(piece.device);
+        else
+            add(piece.device);
+    }
+    return stack;
+}
+
+Status checkDestinationWritable(const Topology& topology, std::size_t device, uint64_t offset, uint64_t length,
+                                const std::function<bool(const BlockDevice&)>& readOnly)
+{
+    if (device >= topology.size())
+        return std::unexpected(Error::make(Errc::Internal, {}, "the plan names a device the topology lacks",
+                                           "rescan and plan again"));
+    const BlockDevice& top = topology.at(device);
+    std::vector<std::size_t> readOnlyLayers;
+    for (std::size_t layer : destinationWriteStack(topology, device, offset, length)) {
+        const BlockDevice& dev = topology.at(layer);
+        if (readOnly ? readOnly(dev) : dev.readOnly)
+            readOnlyLayers.push_back(layer);
+    }
+    if (readOnlyLayers.empty())
+        return {};
+    // Name the lowest one: a partition shows its disk's flag too, and `blockdev --setrw` on
+    // the partition would not clear the disk's.
+    const std::size_t layer = readOnlyLayers.back();
+    const BlockDevice& dev = topology.at(layer);
+    std::string what = layer == device
+        ? std::string("the destination is read-only (the kernel's ro flag is set)")
+        : "the destination " + name(top) + " is built on this " + kindWords(dev.kind)
+              + ", which is read-only (the kernel's ro flag is set): the copy would write through it";
+    std::string setrw = "blockdev --setrw " + name(dev);
+    if (readOnlyLayers.size() > 1) {
+        std::string others;
+        for (std::size_t i = readOnlyLayers.size() - 1; i-- > 0;) {
+            others += (others.empty() ? "" : ", ") + name(topology.at(readOnlyLayers[i]));
+            setrw += " " + name(topology.at(readOnlyLayers[i]));
+        }
+        what += "; also read-only: " + others;
+    }
+    return std::unexpected(Error::make(Errc::InvalidArgument, name(dev), what,
+                                       "make it writable with `" + setrw
+                                           + "` if it should be, or choose another destination; nothing was written"));
+}
 
 Result<std::vector<std::string>> checkCopySafety(const Topology& topology, const CopyPlan& plan,
                                                  const SafetyOptions& options)
@@ -170,9 +253,8 @@ Result<std::vector<std::string>> checkCopySafety(const Topology& topology, const
     const BlockDevice& sdev = topology.at(s);
     const BlockDevice& ddev = topology.at(d);
 
-    if (ddev.readOnly)
-        return std::unexpected(Error::make(Errc::PermissionDenied, name(ddev), "the destination is read-only",
-                                           "make it writable (blockdev --setrw) first"));
+    if (auto writable = checkDestinationWritable(topology, d, plan.dstOffset, plan.length); !writable)
+        return std::unexpected(writable.error());
 
     // One endpoint built on the other: writing the destination would change the source.
     if (s != d && (topology.dependsOn(d, s) || topology.dependsOn(s, d)))

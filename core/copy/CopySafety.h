@@ -5,6 +5,7 @@
 #include "topology/Topology.h"
 #include "util/Error.h"
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -15,8 +16,28 @@ struct SafetyOptions {
     bool force = false; ///< --force: allow a destination that is mounted or held by another device
 };
 
+/// The layers a write to [offset, offset+length) of `device` goes through: `device`, every
+/// layer on the way down to the leaves that range maps to, and everything below a layer the
+/// mapper cannot pass (crypt, thin, ...) or a range it cannot map (never less than the
+/// truth). A lower that the range does not map to (the second PV of a dm-linear whose first
+/// PV holds the range) is not part of it. Pure; each device once, top first.
+std::vector<std::size_t> destinationWriteStack(const Topology& topology, std::size_t device, uint64_t offset,
+                                               uint64_t length);
+
+/// Refuses a write to [offset, offset+length) of `device` when a layer of its
+/// destinationWriteStack has the kernel's read-only flag (BlockDevice::readOnly, sysfs `ro`):
+/// the kernel only warns when a dm device writes to a read-only partition or disk below it,
+/// and an offload addressed to the leaf would pass by the flag entirely. The error
+/// (Errc::InvalidArgument: exit 2 in the CLI, never overridden by --force) names the
+/// read-only layer and says `blockdev --setrw`. `readOnly` answers the flag of one layer
+/// (default: the snapshot's). The one place that decides this: planCopy and
+/// checkCopySafety both call it, and the job again with the flags read just before it writes.
+Status checkDestinationWritable(const Topology& topology, std::size_t device, uint64_t offset, uint64_t length,
+                                const std::function<bool(const BlockDevice&)>& readOnly = {});
+
 /// Checks a plan against the live facts before anything is written. Refuses (with what
-/// the user can do): a destination that is mounted or held by another device (dm,
+/// the user can do): a destination with the read-only flag at any layer of its stack
+/// (checkDestinationWritable; also with `force`); a destination that is mounted or held by another device (dm,
 /// partitions, any layer above or below it mounted) unless `force`; a range beyond the
 /// end of either volume; offsets or lengths not a multiple of both logical block sizes
 /// (named); a destination built on the source or the other way round; overlapping

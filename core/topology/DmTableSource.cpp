@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // `dmsetup table` text: the parser and the fixture-file table source.
 #include "topology/Topology.h"
+#include "util/FileTree.h"
+
+#include <cerrno>
 
 #include <charconv>
-#include <fstream>
 #include <map>
-#include <sstream>
+#include <optional>
 
 namespace offload {
 
@@ -41,14 +43,21 @@ public:
     explicit DmsetupTextSource(const std::filesystem::path& file)
         : m_file(file)
     {
-        std::ifstream in(file);
-        if (!in) {
+        // Read within its own folder (the fixture): a link that leads out is not followed.
+        int err = ENOENT;
+        std::optional<std::string> text;
+        if (auto folder = FileTree::below(file.has_parent_path() ? file.parent_path() : "."))
+            text = folder->readAll(file, err, 64u << 20);
+        if (!text && err == EXDEV) {
+            // Not a missing capture: each dm device's table is unreadable (a warning each).
+            m_refused = file.string() + " is a link that leads out of its folder (not followed)";
+            return;
+        }
+        if (!text) {
             m_unavailable = "no device-mapper table capture (" + file.string() + ")";
             return;
         }
-        std::stringstream text;
-        text << in.rdbuf();
-        auto parsed = parseDmsetupTable(text.str());
+        auto parsed = parseDmsetupTable(*text);
         if (!parsed) {
             m_unavailable = parsed.error().message();
             return;
@@ -66,6 +75,8 @@ public:
     {
         if (!m_unavailable.empty())
             return std::unexpected(Error::make(Errc::Unsupported, name, m_unavailable));
+        if (!m_refused.empty())
+            return std::unexpected(Error::make(Errc::PermissionDenied, name, "cannot read the table: " + m_refused));
         auto it = m_tables.find(name);
         if (it == m_tables.end())
             return std::unexpected(Error::make(Errc::NotFound, name + " (" + devnum.str() + ")",
@@ -76,6 +87,7 @@ public:
 private:
     std::filesystem::path m_file;
     std::string m_unavailable;
+    std::string m_refused; ///< the capture is a link out of its folder
     std::map<std::string, std::vector<DmSegment>> m_tables;
 };
 

@@ -67,6 +67,11 @@ Result<std::vector<std::pair<std::string, DmSegment>>> parseDmsetupTable(std::st
 
 struct TopologyOptions {
     std::filesystem::path sysfsRoot = "/sys";          ///< a captured fixture tree's sys/ works too
+    /// Outside the live /sys, no file is read from outside this directory (empty: the
+    /// sysfs root): a link in the tree that leads out of it is not followed, and the
+    /// attribute it stands for is reported unreadable (a warning naming it). mountinfo and
+    /// swaps outside the tree are read within their own folder.
+    std::filesystem::path treeRoot;
     std::filesystem::path mountinfo = "/proc/self/mountinfo"; ///< empty: do not read
     std::filesystem::path swaps = "/proc/swaps";       ///< empty: do not read
     DmTableSource* dm = nullptr; ///< not owned; null: libdevmapper on a live /sys

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // readTopology: the block device DAG from a sysfs tree (live /sys or a captured fixture).
 #include "topology/Topology.h"
+#include "util/FileTree.h"
 #include "util/NaturalSort.h"
 
 #include <algorithm>
@@ -12,7 +13,7 @@
 #include <cstring>
 #include <deque>
 #include <fcntl.h>
-#include <fstream>
+#include <sstream>
 #include <limits>
 #include <map>
 #include <sys/stat.h>
@@ -39,31 +40,38 @@ std::string trimmed(std::string text)
 /// fs::canonical gives with a readlink per path component (path lookups are most of a scan's
 /// cost, and a QEMU TCG guest pays dearly for each). `link`'s directory must be free of
 /// symlinks. A path that is no link is returned as it is; a target that is a link again
-/// goes through fs::canonical.
-fs::path resolveLink(const fs::path& link, std::error_code& ec)
+/// goes through fs::canonical. In a contained tree (a fixture) every lookup stays in it: a
+/// link that leads out fails with EXDEV.
+fs::path resolveLink(const FileTree& tree, const fs::path& link, std::error_code& ec)
 {
     ec.clear();
-    char target[PATH_MAX];
-    const ssize_t n = ::readlink(link.c_str(), target, sizeof target - 1);
-    if (n < 0) {
-        if (errno == EINVAL && ::access(link.c_str(), F_OK) == 0)
+    int err = 0;
+    const auto target = tree.readLink(link, err);
+    if (!target) {
+        if (err == EINVAL && tree.exists(link))
             return link;
-        ec.assign(errno, std::generic_category());
+        ec.assign(err, std::generic_category());
         return {};
     }
-    const fs::path to(std::string(target, static_cast<std::size_t>(n)));
+    const fs::path to(*target);
     fs::path resolved = (to.is_absolute() ? to : link.parent_path() / to).lexically_normal();
     if (!resolved.empty() && resolved.native().size() > 1 && resolved.native().back() == '/')
         resolved = resolved.parent_path();
-    if (::readlink(resolved.c_str(), target, sizeof target - 1) >= 0 || errno != EINVAL)
-        return fs::canonical(link, ec);
+    if (tree.readLink(resolved, err) || err != EINVAL) {
+        auto canonical = tree.resolve(link, err);
+        if (!canonical) {
+            ec.assign(err, std::generic_category());
+            return {};
+        }
+        return *canonical;
+    }
     return resolved;
 }
 
 /// Reads a small sysfs attribute; nullopt with errno in `err` when it cannot be read.
-std::optional<std::string> readSmallFile(const fs::path& path, int& err)
+std::optional<std::string> readSmallFile(const FileTree& tree, const fs::path& path, int& err)
 {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    const int fd = tree.open(path, O_RDONLY);
     if (fd < 0) {
         err = errno;
         return std::nullopt;
@@ -184,8 +192,20 @@ private:
     void readMounts(std::vector<Entry>& entries);
     void readSwaps(std::vector<Entry>& entries);
     bool live() const { return m_options.sysfsRoot == fs::path("/sys"); }
+    fs::path resolveLink(const fs::path& link, std::error_code& ec) const
+    {
+        return offload::resolveLink(m_tree, link, ec);
+    }
+    std::optional<std::string> readSmallFile(const fs::path& path, int& err) const
+    {
+        return offload::readSmallFile(m_tree, path, err);
+    }
+    bool exists(const fs::path& path) const { return m_tree.exists(path); }
+    /// mountinfo / swaps: within the tree when they lie in it, else within their own folder.
+    std::optional<std::string> readListFile(const fs::path& path, int& err) const;
 
     const TopologyOptions& m_options;
+    FileTree m_tree; ///< the whole filesystem for the live /sys; else only below the tree
     std::vector<std::string> m_warnings;
     DmTableSource* m_dm = nullptr;
     std::unique_ptr<DmTableSource> m_ownedDm;
@@ -198,7 +218,7 @@ std::optional<std::string> SysfsReader::attrAt(Entry& entry, const fs::path& pat
     int err = 0;
     auto value = readSmallFile(path, err);
     if (!value && !(optional && err == ENOENT))
-        entry.dev.warnings.push_back("cannot read " + what + ": " + std::strerror(err));
+        entry.dev.warnings.push_back("cannot read " + what + ": " + m_tree.why(err, path));
     return value;
 }
 
@@ -211,15 +231,7 @@ std::vector<std::string> SysfsReader::listDir(const fs::path& dir)
 {
     // opendir, not fs::directory_iterator: that one adds two fcntl calls per directory, and
     // reading the stacks lists a handful of directories per device.
-    std::vector<std::string> names;
-    if (DIR* d = ::opendir(dir.c_str())) {
-        while (const dirent* e = ::readdir(d)) {
-            const std::string_view name = e->d_name;
-            if (name != "." && name != "..")
-                names.emplace_back(name);
-        }
-        ::closedir(d);
-    }
+    std::vector<std::string> names = m_tree.list(dir);
     std::sort(names.begin(), names.end(), naturalLess);
     return names;
 }
@@ -230,6 +242,10 @@ void SysfsReader::collect(const fs::path& link, std::vector<Entry>& out)
     entry.dev.name = link.filename().string();
     std::error_code ec;
     entry.dir = resolveLink(link, ec);
+    if (ec && ec.value() == EXDEV && m_tree.contained()) {
+        m_warnings.push_back(entry.dev.name + ": " + m_tree.why(EXDEV, link) + "; left out");
+        return;
+    }
     if (ec) {
         m_warnings.push_back(entry.dev.name + " disappeared during the scan (" + ec.message() + ")");
         return;
@@ -241,7 +257,7 @@ void SysfsReader::collect(const fs::path& link, std::vector<Entry>& out)
             m_warnings.push_back(entry.dev.name + " disappeared during the scan");
         else
             m_warnings.push_back(entry.dev.name + ": cannot read its device number (" +
-                                 std::strerror(err) + "); left out");
+                                 m_tree.why(err, entry.dir / "dev") + "); left out");
         return;
     }
     auto devnum = DevNum::parse(*dev);
@@ -319,9 +335,8 @@ void SysfsReader::collectAround(const fs::path& classBlock, const std::vector<De
             for (const auto& holder : entry.holders)
                 queue.emplace_back(holder, Down | Up);
             if (!entry.dev.partition) {
-                std::error_code ec;
                 for (const auto& sub : listDir(entry.dir))
-                    if (sub.starts_with(name) && sub.size() > name.size() && fs::exists(entry.dir / sub / "partition", ec))
+                    if (sub.starts_with(name) && sub.size() > name.size() && exists(entry.dir / sub / "partition"))
                         queue.emplace_back(sub, Down | Up);
             }
         }
@@ -351,7 +366,7 @@ void SysfsReader::fill(Entry& entry)
     entry.holders = listDir(entry.dir / "holders");
 
     std::error_code ec;
-    if (fs::exists(entry.dir / "partition", ec)) {
+    if (exists(entry.dir / "partition")) {
         dev.kind = DeviceKind::Partition;
         PartitionInfo info;
         if (auto number = attr(entry, "partition", false))
@@ -362,7 +377,7 @@ void SysfsReader::fill(Entry& entry)
         return; // block sizes and zoning come from the parent disk once it is known
 
     }
-    if (fs::exists(entry.dir / "dm", ec)) {
+    if (exists(entry.dir / "dm")) {
         dev.kind = DeviceKind::DeviceMapper;
         fillDm(entry);
         return;
@@ -372,7 +387,7 @@ void SysfsReader::fill(Entry& entry)
         fillLoop(entry);
         return;
     }
-    if (dev.name.starts_with("nvme") && fs::exists(entry.dir / "nsid", ec)) {
+    if (dev.name.starts_with("nvme") && exists(entry.dir / "nsid")) {
         dev.kind = DeviceKind::NvmeNamespace;
         fillNvme(entry);
         return;
@@ -405,10 +420,11 @@ void SysfsReader::fillNvme(Entry& entry)
     std::error_code ec;
     const fs::path parent = resolveLink(entry.dir / "device", ec);
     if (ec) {
-        entry.dev.warnings.push_back("no controller or subsystem link (device/): " + ec.message());
+        entry.dev.warnings.push_back("no controller or subsystem link (device/): "
+                                     + m_tree.why(ec.value(), entry.dir / "device"));
     } else {
         fs::path controller;
-        if (fs::exists(parent / "transport", ec)) {
+        if (exists(parent / "transport")) {
             controller = parent;
         } else {
             for (const auto& name : listDir(parent)) {
@@ -416,7 +432,7 @@ void SysfsReader::fillNvme(Entry& entry)
                     name.size() == 4)
                     continue;
                 const fs::path candidate = resolveLink(parent / name, ec);
-                if (!ec && fs::exists(candidate / "transport", ec)) {
+                if (!ec && exists(candidate / "transport")) {
                     controller = candidate;
                     break;
                 }
@@ -514,8 +530,7 @@ void SysfsReader::fillDm(Entry& entry)
 
 void SysfsReader::fillLoop(Entry& entry)
 {
-    std::error_code ec;
-    if (!fs::exists(entry.dir / "loop", ec))
+    if (!exists(entry.dir / "loop"))
         return; // not attached to a file
     LoopInfo info;
     info.backingFile = attr(entry, "loop/backing_file", false).value_or("");
@@ -538,7 +553,10 @@ void SysfsReader::fillOther(Entry& entry)
     dev.kind = DeviceKind::Other;
     std::error_code ec;
     // Only the link's last component matters; its target need not exist in a captured tree.
-    const fs::path driver = fs::read_symlink(entry.dir / "device/driver", ec);
+    int linkErr = 0;
+    const fs::path driver = m_tree.readLink(entry.dir / "device/driver", linkErr).value_or("");
+    if (linkErr)
+        ec.assign(linkErr, std::generic_category());
     // virtio-blk (and a few others) expose the serial the hypervisor gave the disk.
     dev.serial = attr(entry, "serial").value_or("");
     dev.serial.erase(std::remove_if(dev.serial.begin(), dev.serial.end(),
@@ -568,12 +586,17 @@ void SysfsReader::readMounts(std::vector<Entry>& entries)
 {
     if (m_options.mountinfo.empty())
         return;
-    std::ifstream in(m_options.mountinfo);
-    if (!in) {
-        if (!m_options.mountinfo.empty() && live())
+    int err = 0;
+    const auto text = readListFile(m_options.mountinfo, err);
+    if (!text) {
+        if (live())
             m_warnings.push_back("cannot read " + m_options.mountinfo.string() + ": mountpoints unknown");
+        else if (err == EXDEV)
+            m_warnings.push_back("cannot read " + m_options.mountinfo.string() + ": "
+                                 + m_tree.why(err, m_options.mountinfo) + "; mountpoints unknown");
         return;
     }
+    std::istringstream in(*text);
     std::map<DevNum, Entry*> byDevNum;
     for (auto& entry : entries)
         byDevNum[entry.dev.devnum] = &entry;
@@ -599,7 +622,12 @@ void SysfsReader::readSwaps(std::vector<Entry>& entries)
 {
     if (m_options.swaps.empty())
         return;
-    std::ifstream in(m_options.swaps);
+    int err = 0;
+    const auto text = readListFile(m_options.swaps, err);
+    if (!text && err == EXDEV)
+        m_warnings.push_back("cannot read " + m_options.swaps.string() + ": " + m_tree.why(err, m_options.swaps)
+                             + "; swap devices unknown");
+    std::istringstream in(text.value_or(""));
     std::string line;
     bool header = true;
     while (std::getline(in, line)) {
@@ -631,27 +659,55 @@ void SysfsReader::readSwaps(std::vector<Entry>& entries)
     }
 }
 
+std::optional<std::string> SysfsReader::readListFile(const fs::path& path, int& err) const
+{
+    // No size limit worth the name: a host with thousands of mounts must not lose one.
+    constexpr std::size_t kWhole = std::size_t{1} << 30;
+    if (live() || m_tree.holds(path))
+        return m_tree.readAll(path, err, kWhole);
+    auto own = FileTree::below(path.has_parent_path() ? path.parent_path() : ".");
+    if (!own) {
+        err = own.error().sysErrno ? own.error().sysErrno : ENOENT;
+        return std::nullopt;
+    }
+    return own->readAll(path, err, kWhole);
+}
+
 Result<Topology> SysfsReader::read()
 {
+    // Outside the live /sys, nothing is read from outside the tree (a fixture's links that
+    // lead out are refused with a warning naming them).
+    if (!live()) {
+        const fs::path treeRoot = m_options.treeRoot.empty() ? m_options.sysfsRoot : m_options.treeRoot;
+        auto tree = FileTree::below(treeRoot);
+        if (!tree)
+            return std::unexpected(Error::make(Errc::NotFound, m_options.sysfsRoot.string(),
+                                               "no class/block or block directory: not a sysfs tree",
+                                               "point the sysfs root at /sys or a captured fixture's sys/"));
+        m_tree = std::move(*tree);
+    }
     // A root without symlinks: resolveLink works from the directories below it.
-    std::error_code ec;
-    fs::path root = fs::canonical(m_options.sysfsRoot, ec);
-    if (ec)
-        root = m_options.sysfsRoot;
+    int rootErr = 0;
+    auto resolvedRoot = m_tree.resolve(m_options.sysfsRoot, rootErr);
+    if (!resolvedRoot && rootErr == EXDEV)
+        return std::unexpected(Error::make(Errc::NotFound, m_options.sysfsRoot.string(),
+                                           "not a sysfs tree: " + m_tree.why(rootErr, m_options.sysfsRoot),
+                                           "capture the fixture again (tests/tools/capture-fixture.sh)"));
+    fs::path root = resolvedRoot.value_or(m_options.sysfsRoot);
     std::vector<Entry> entries;
     const fs::path classBlock = root / "class/block";
-    const bool around = m_options.around && fs::is_directory(classBlock, ec);
+    const bool around = m_options.around && m_tree.isDirectory(classBlock);
     if (around) {
         collectAround(classBlock, *m_options.around, entries); // read as they are found
-    } else if (fs::is_directory(classBlock, ec)) {
+    } else if (m_tree.isDirectory(classBlock)) {
         for (const auto& name : listDir(classBlock))
             collect(classBlock / name, entries);
-    } else if (fs::is_directory(root / "block", ec)) {
+    } else if (m_tree.isDirectory(root / "block")) {
         // Old layout: /sys/block/<disk> with partitions as subdirectories.
         for (const auto& disk : listDir(root / "block")) {
             collect(root / "block" / disk, entries);
             for (const auto& sub : listDir(root / "block" / disk)) {
-                if (fs::exists(root / "block" / disk / sub / "partition", ec))
+                if (exists(root / "block" / disk / sub / "partition"))
                     collect(root / "block" / disk / sub, entries);
             }
         }
@@ -745,6 +801,7 @@ Result<Topology> readFixtureTopology(const fs::path& dir, const std::optional<st
     auto dm = makeDmsetupTextSource(dir / "dmsetup-table.txt");
     TopologyOptions options;
     options.sysfsRoot = dir / "sys";
+    options.treeRoot = dir;
     options.mountinfo = fs::exists(dir / "mountinfo", ec) ? dir / "mountinfo" : fs::path();
     options.swaps = fs::exists(dir / "swaps", ec) ? dir / "swaps" : fs::path();
     options.dm = dm.get();

@@ -6,10 +6,11 @@
 #include "capability/Scan.h"
 #include "transport/NvmeTransport.h"
 #include "transport/ScsiTransport.h"
+#include "util/FileTree.h"
 
 #include <cerrno>
-#include <fstream>
-#include <iterator>
+#include <optional>
+#include <sstream>
 #include <string>
 
 namespace offload {
@@ -31,21 +32,42 @@ int errnoByName(const std::string& name)
     return EIO;
 }
 
-Result<std::vector<uint8_t>> readProbeFile(const fs::path& dir, const BlockDevice& dev, const std::string& what)
+/// Reads probe/<kernel name>.<what> within the fixture (the probe folder's parent): a link
+/// that leads out of it, the probe folder's own included, is not followed (the probe fails,
+/// naming the file).
+Result<std::vector<uint8_t>> readProbeFile(const std::optional<FileTree>& dir, const fs::path& dirPath,
+                                           const BlockDevice& dev, const std::string& what)
 {
-    const fs::path file = dir / (dev.name + "." + what);
-    std::ifstream errorFile(fs::path(file) += ".error");
-    if (errorFile) {
+    const fs::path file = dev.name + "." + what;
+    auto read = [&](const fs::path& name, int& err) -> std::optional<std::string> {
+        if (!dir) {
+            err = ENOENT;
+            return std::nullopt;
+        }
+        return dir->readAll(dirPath / name, err);
+    };
+    auto outside = [&](const fs::path& name) {
+        return std::unexpected(Error::sys(EXDEV, dev.name,
+                                          what + ": " + (dirPath / name).string()
+                                              + " is a link that leads out of the fixture (not followed)"));
+    };
+    int err = 0;
+    const fs::path errorName = fs::path(file) += ".error";
+    if (auto errorText = read(errorName, err)) {
+        std::istringstream errorFile(*errorText);
         std::string name;
         errorFile >> name;
         return std::unexpected(Error::sys(errnoByName(name), dev.name, what + " (replayed from the fixture)"));
     }
-    std::ifstream in(file, std::ios::binary);
-    if (!in)
+    if (err == EXDEV)
+        return outside(errorName);
+    auto bytes = read(file, err);
+    if (!bytes && err == EXDEV)
+        return outside(file);
+    if (!bytes)
         return std::unexpected(Error::make(Errc::NotFound, dev.name,
                                            "not probed: the fixture has no " + file.filename().string()));
-    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    return bytes;
+    return std::vector<uint8_t>(bytes->begin(), bytes->end());
 }
 
 Error refused(const BlockDevice& dev, const char* expected)
@@ -56,19 +78,23 @@ Error refused(const BlockDevice& dev, const char* expected)
 
 class FixtureNvmeTransport final : public NvmeTransport {
 public:
-    explicit FixtureNvmeTransport(fs::path dir) : m_dir(std::move(dir)) {}
+    explicit FixtureNvmeTransport(fs::path dir) : m_dirPath(std::move(dir))
+    {
+        if (auto tree = FileTree::below(m_dirPath.has_parent_path() ? m_dirPath.parent_path() : "."))
+            m_dir = std::move(*tree);
+    }
 
     Result<std::vector<uint8_t>> identifyController(const BlockDevice& ns) override
     {
         if (ns.kind != DeviceKind::NvmeNamespace)
             return std::unexpected(refused(ns, "an NVMe namespace"));
-        return readProbeFile(m_dir, ns, "id-ctrl");
+        return readProbeFile(m_dir, m_dirPath, ns, "id-ctrl");
     }
     Result<std::vector<uint8_t>> identifyNamespace(const BlockDevice& ns) override
     {
         if (ns.kind != DeviceKind::NvmeNamespace)
             return std::unexpected(refused(ns, "an NVMe namespace"));
-        return readProbeFile(m_dir, ns, "id-ns");
+        return readProbeFile(m_dir, m_dirPath, ns, "id-ns");
     }
     Status copy(const BlockDevice& ns, const NvmeCopyCommand&) override
     {
@@ -76,12 +102,17 @@ public:
     }
 
 private:
-    fs::path m_dir;
+    fs::path m_dirPath;
+    std::optional<FileTree> m_dir; ///< the fixture; unset when it cannot be opened
 };
 
 class FixtureScsiTransport final : public ScsiTransport {
 public:
-    explicit FixtureScsiTransport(fs::path dir) : m_dir(std::move(dir)) {}
+    explicit FixtureScsiTransport(fs::path dir) : m_dirPath(std::move(dir))
+    {
+        if (auto tree = FileTree::below(m_dirPath.has_parent_path() ? m_dirPath.parent_path() : "."))
+            m_dir = std::move(*tree);
+    }
 
     Result<std::vector<uint8_t>> inquiry(const BlockDevice& lun) override { return read(lun, "inquiry"); }
     Result<std::vector<uint8_t>> vpdPage(const BlockDevice& lun, uint8_t page) override
@@ -112,10 +143,11 @@ private:
     {
         if (lun.kind != DeviceKind::ScsiDisk)
             return std::unexpected(refused(lun, "a SCSI disk"));
-        return readProbeFile(m_dir, lun, what);
+        return readProbeFile(m_dir, m_dirPath, lun, what);
     }
 
-    fs::path m_dir;
+    fs::path m_dirPath;
+    std::optional<FileTree> m_dir; ///< the fixture; unset when it cannot be opened
 };
 
 } // namespace

@@ -130,6 +130,8 @@ public:
             return std::unexpected(Error::make(Errc::InvalidArgument, ns.name,
                                                "copy command addressed to nsid " + std::to_string(command.nsid) +
                                                    " sent to the node of nsid " + std::to_string(ns.nvme->nsid)));
+        if (ns.readOnly) // as the ioctl transport: the generic node would not see the flag
+            return std::unexpected(Error::make(Errc::InvalidArgument, ns.name, "the destination namespace is read-only"));
         const int fd = m_ringReady ? genericNode(ns) : -1;
         if (fd < 0)
             return m_fallback->copy(ns, command);

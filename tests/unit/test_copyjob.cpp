@@ -249,6 +249,7 @@ private slots:
     void cacheHooksWrapOffload();
     void passthroughToPartitionIsRefused();
     void unsafePlanIsRefusedBeforeWriting();
+    void readOnlyFlagSetAfterTheScanIsRefused();
     void verifyFindsFirstDifferingLba();
     void withoutOffloadClearsSteps();
     void realBackendPartialCompletionFallsBackFromDw0();
@@ -527,6 +528,43 @@ void TestCopyJob::unsafePlanIsRefusedBeforeWriting()
     options.force = true;
     auto forced = CopyJob::start(topology, {}, plan, options, {});
     QVERIFY(forced->wait().ok());
+    QVERIFY(v.readDst() == v.data);
+}
+
+void TestCopyJob::readOnlyFlagSetAfterTheScanIsRefused()
+{
+    // The snapshot says writable; by the time the job opens the destination, the namespace
+    // under it is read-only (blockdev --setro after the scan): no command, no byte.
+    const uint64_t size = 2 * kMiB;
+    Volumes v(size);
+    CopyPlan plan = mixedPlan(size, 1, 1);
+    CopyOptions options = testOptions(v);
+    int sent = 0;
+    bool started = false;
+    options.runNvmeStep = [&](const NvmeCopyStep& step) {
+        ++sent;
+        return copyRanges(v, step, step.ranges.size());
+    };
+    options.beforeCopy = [&] { started = true; };
+    std::vector<std::string> asked;
+    options.readOnlyNow = [&](const BlockDevice& dev) {
+        asked.push_back(dev.name);
+        return dev.name == "nvme0n2";
+    };
+    auto job = CopyJob::start(twoNamespaces(size), {}, plan, options, {});
+    const CopyResult& r = job->wait();
+    QVERIFY(!r.ok());
+    QCOMPARE(r.status.error().code, Errc::InvalidArgument);
+    QCOMPARE(r.status.error().device, std::string("/dev/nvme0n2"));
+    QVERIFY(r.status.error().hint.find("blockdev --setrw") != std::string::npos);
+    QCOMPARE(asked, std::vector<std::string>{"nvme0n2"});
+    QCOMPARE(sent, 0);
+    QVERIFY(!started);
+    QVERIFY(v.readDst() == std::vector<unsigned char>(size, 0xEE));
+
+    options.readOnlyNow = [](const BlockDevice&) { return false; };
+    auto writable = CopyJob::start(twoNamespaces(size), {}, plan, options, {});
+    QVERIFY(writable->wait().ok());
     QVERIFY(v.readDst() == v.data);
 }
 

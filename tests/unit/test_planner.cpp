@@ -6,6 +6,7 @@
 
 #include "copy/CopyPlan.h"
 #include "copy/CopyPlanner.h"
+#include "copy/CopySafety.h"
 #endif
 
 #include <QtTest>
@@ -718,9 +719,33 @@ private slots:
         lab.device(lv).readOnly = true;
         const auto plan = lab.plan(other, lv, 0, 0, 1 * MiB);
         QVERIFY(!plan);
-        QCOMPARE(str(plan.error().device), QStringLiteral("snapshot"));
+        QCOMPARE(plan.error().code, Errc::InvalidArgument);
+        QCOMPARE(str(plan.error().device), QStringLiteral("/dev/mapper/snapshot"));
         QVERIFY(plan.error().what.find("read-only") != std::string::npos);
         QVERIFY(lab.plan(lv, other, 0, 0, 1 * MiB)); // reading it is fine
+    }
+
+    void readOnlyLayerUnderTheDestinationIsRefused()
+    {
+        // A writable dm-linear on a partition that blockdev --setro made read-only: the
+        // planner refuses with the same error as CopySafety (one check, one exit code).
+        PlannerLab lab;
+        const auto ns = lab.nvme("nvme0n1", 1, 1 * GiB, qemuNvmeCaps());
+        const auto part = lab.partition("nvme0n1p1", ns, 1, 2048, 512 * MiB);
+        const auto lv = lab.linear("vol", part, 0, 65536);
+        const auto other = lab.nvme("nvme0n2", 2, 1 * GiB, qemuNvmeCaps());
+        lab.device(part).readOnly = true;
+        const auto plan = lab.plan(other, lv, 0, 0, 1 * MiB);
+        QVERIFY(!plan);
+        QCOMPARE(plan.error().code, Errc::InvalidArgument);
+        QCOMPARE(str(plan.error().device), QStringLiteral("/dev/nvme0n1p1"));
+        QVERIFY(plan.error().what.find("/dev/mapper/vol is built on this partition, which is read-only")
+                != std::string::npos);
+        const Topology topo = lab.topology();
+        auto same = checkDestinationWritable(topo, lv, 0, 1 * MiB);
+        QVERIFY(!same);
+        QCOMPARE(same.error().message(), plan.error().message());
+        QVERIFY(lab.plan(lv, other, 0, 0, 1 * MiB)); // reading through it is fine
     }
 
     void dmErrorInTheRangeIsRefused()

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // CopySafety refusals on a hand-built topology: mounted / held destinations, sizes,
 // alignment, stacks built on each other, overlap on one device and on a shared leaf,
-// and the passthrough guard.
+// the read-only flag at any layer the destination range is written through, and the
+// passthrough guard.
 #include "copy/CopySafety.h"
 #include "copy/PageCache.h"
 
@@ -77,6 +78,47 @@ std::string refusal(const Result<std::vector<std::string>>& r)
     return r ? std::string() : r.error().message();
 }
 
+enum : std::size_t { RoSrc, RoDisk, RoPart, RoLv, RoPv0, RoPv1, RoSpan, RoCrypt };
+
+/// For the read-only checks: a source disk; nvme1n1 with partition p1 under the dm-linear
+/// "lv"; nvme2n1 and nvme3n1 (64 MiB each) concatenated by the dm-linear "span"
+/// ([0, 64M) on nvme2n1, [64M, 128M) on nvme3n1); a dm-crypt on nvme3n1.
+Topology makeReadOnlyTopology(std::vector<std::size_t> readOnly)
+{
+    std::vector<BlockDevice> d;
+    d.push_back(dev("nvme0n1", DeviceKind::NvmeNamespace, {259, 0}, 1024 * kMiB, 512));
+    d.push_back(dev("nvme1n1", DeviceKind::NvmeNamespace, {259, 1}, 1024 * kMiB, 512));
+    BlockDevice part = dev("nvme1n1p1", DeviceKind::Partition, {259, 2}, 512 * kMiB, 512, {RoDisk});
+    PartitionInfo info;
+    info.number = 1;
+    info.startSector = 2048;
+    part.partition = info;
+    d.push_back(part);
+    auto linear = [](std::string name, uint32_t minor, uint64_t size, std::vector<DmSegment> table,
+                     std::vector<std::size_t> lowers) {
+        BlockDevice lin = dev("dm-" + std::to_string(minor), DeviceKind::DeviceMapper, {253, minor}, size, 512,
+                              std::move(lowers));
+        DmInfo dm;
+        dm.name = std::move(name);
+        dm.tableKnown = true;
+        dm.table = std::move(table);
+        lin.dm = dm;
+        return lin;
+    };
+    d.push_back(linear("lv", 0, 256 * kMiB, {{0, 256 * kMiB / 512, "linear", "259:2 0"}}, {RoPart}));
+    d.push_back(dev("nvme2n1", DeviceKind::NvmeNamespace, {259, 3}, 64 * kMiB, 512));
+    d.push_back(dev("nvme3n1", DeviceKind::NvmeNamespace, {259, 4}, 64 * kMiB, 512));
+    d.push_back(linear("span", 1, 128 * kMiB,
+                       {{0, 64 * kMiB / 512, "linear", "259:3 0"},
+                        {64 * kMiB / 512, 64 * kMiB / 512, "linear", "259:4 0"}},
+                       {RoPv0, RoPv1}));
+    d.push_back(linear("secret", 2, 32 * kMiB,
+                       {{0, 32 * kMiB / 512, "crypt", "aes-xts-plain64 :64:logon:k 0 259:4 4096"}}, {RoPv1}));
+    for (std::size_t i : readOnly)
+        d[i].readOnly = true;
+    return Topology(std::move(d));
+}
+
 } // namespace
 
 class TestSafety : public QObject {
@@ -92,6 +134,12 @@ private slots:
     void overlapOnSharedLeaf();
     void passthroughOnlyToLeaves();
     void cacheLayersTopDown();
+    void readOnlyTopRefusedEvenForced();
+    void readOnlyPartitionUnderDmRefused();
+    void readOnlyLeafUnderDmRefused();
+    void readOnlyLowerOutsideTheRangeAllowed();
+    void readOnlyBelowAnOpaqueLayerRefused();
+    void writeStackFollowsTheRange();
 };
 
 void TestSafety::plainCopyPasses()
@@ -222,6 +270,94 @@ void TestSafety::cacheLayersTopDown()
     QCOMPARE(stacksTopDown(t, {2, 4}), (std::vector<std::size_t>{4, 2, 3, 1, 0}));
     QCOMPARE(stacksTopDown(t, {0, 2}), (std::vector<std::size_t>{2, 1, 0}));
     QCOMPARE(stacksTopDown(t, {1, 1}), (std::vector<std::size_t>{1, 0}));
+}
+
+void TestSafety::readOnlyTopRefusedEvenForced()
+{
+    Topology t = makeReadOnlyTopology({RoLv});
+    auto r = checkCopySafety(t, plan(t, RoSrc, RoLv, 0, 0, 64 * kMiB), {true});
+    QVERIFY(!r);
+    QCOMPARE(r.error().code, Errc::InvalidArgument);
+    QCOMPARE(r.error().device, std::string("/dev/mapper/lv"));
+    QVERIFY2(r.error().message().find("the destination is read-only") != std::string::npos, refusal(r).c_str());
+    QVERIFY(r.error().hint.find("blockdev --setrw /dev/mapper/lv") != std::string::npos);
+}
+
+void TestSafety::readOnlyPartitionUnderDmRefused()
+{
+    // blockdev --setro on the partition under a writable dm-linear: the kernel would only warn.
+    Topology t = makeReadOnlyTopology({RoPart});
+    QVERIFY(!t.at(RoLv).readOnly);
+    auto r = checkCopySafety(t, plan(t, RoSrc, RoLv, 0, 0, 64 * kMiB), {true});
+    QVERIFY(!r);
+    QCOMPARE(r.error().code, Errc::InvalidArgument);
+    QCOMPARE(r.error().device, std::string("/dev/nvme1n1p1"));
+    QVERIFY2(r.error().message().find("/dev/mapper/lv is built on this partition, which is read-only")
+                 != std::string::npos,
+             refusal(r).c_str());
+    QVERIFY(r.error().hint.find("blockdev --setrw /dev/nvme1n1p1") != std::string::npos);
+    // The same answer from the function the planner calls.
+    auto direct = checkDestinationWritable(t, RoLv, 0, 64 * kMiB);
+    QVERIFY(!direct);
+    QCOMPARE(direct.error().message(), r.error().message());
+}
+
+void TestSafety::readOnlyLeafUnderDmRefused()
+{
+    Topology t = makeReadOnlyTopology({RoDisk});
+    auto r = checkCopySafety(t, plan(t, RoSrc, RoLv, 0, 0, 64 * kMiB), {});
+    QVERIFY(!r);
+    QCOMPARE(r.error().code, Errc::InvalidArgument);
+    QCOMPARE(r.error().device, std::string("/dev/nvme1n1"));
+    QVERIFY(r.error().message().find("NVMe namespace, which is read-only") != std::string::npos);
+
+    // A partition shows its disk's flag too: the disk is named, the partition listed.
+    Topology both = makeReadOnlyTopology({RoPart, RoDisk});
+    auto r2 = checkCopySafety(both, plan(both, RoSrc, RoLv, 0, 0, 64 * kMiB), {});
+    QVERIFY(!r2);
+    QCOMPARE(r2.error().device, std::string("/dev/nvme1n1"));
+    QVERIFY2(r2.error().message().find("also read-only: /dev/nvme1n1p1") != std::string::npos, refusal(r2).c_str());
+    QVERIFY(r2.error().hint.find("blockdev --setrw /dev/nvme1n1 /dev/nvme1n1p1`") != std::string::npos);
+}
+
+void TestSafety::readOnlyLowerOutsideTheRangeAllowed()
+{
+    // span = nvme2n1 then nvme3n1; nvme3n1 is read-only. A range on nvme2n1 alone never
+    // writes nvme3n1 (the kernel sends it no bio), so it is allowed; one that reaches into
+    // nvme3n1 is refused, naming it.
+    Topology t = makeReadOnlyTopology({RoPv1});
+    auto first = checkCopySafety(t, plan(t, RoSrc, RoSpan, 0, 0, 64 * kMiB), {});
+    QVERIFY2(first.has_value(), refusal(first).c_str());
+    auto across = checkCopySafety(t, plan(t, RoSrc, RoSpan, 0, 32 * kMiB, 64 * kMiB), {});
+    QVERIFY(!across);
+    QCOMPARE(across.error().device, std::string("/dev/nvme3n1"));
+    auto second = checkCopySafety(t, plan(t, RoSrc, RoSpan, 0, 64 * kMiB, 64 * kMiB), {});
+    QVERIFY(!second);
+    QCOMPARE(second.error().device, std::string("/dev/nvme3n1"));
+
+    Topology other = makeReadOnlyTopology({RoPv0});
+    QVERIFY(checkCopySafety(other, plan(other, RoSrc, RoSpan, 0, 64 * kMiB, 64 * kMiB), {}).has_value());
+    QVERIFY(!checkCopySafety(other, plan(other, RoSrc, RoSpan, 0, 0, 4 * kMiB), {}).has_value());
+}
+
+void TestSafety::readOnlyBelowAnOpaqueLayerRefused()
+{
+    // dm-crypt cannot be mapped through: everything below it counts.
+    Topology t = makeReadOnlyTopology({RoPv1});
+    auto r = checkCopySafety(t, plan(t, RoSrc, RoCrypt, 0, 0, 4 * kMiB), {});
+    QVERIFY(!r);
+    QCOMPARE(r.error().device, std::string("/dev/nvme3n1"));
+}
+
+void TestSafety::writeStackFollowsTheRange()
+{
+    Topology t = makeReadOnlyTopology({});
+    QCOMPARE(destinationWriteStack(t, RoLv, 0, 64 * kMiB), (std::vector<std::size_t>{RoLv, RoPart, RoDisk}));
+    QCOMPARE(destinationWriteStack(t, RoSpan, 0, 64 * kMiB), (std::vector<std::size_t>{RoSpan, RoPv0}));
+    QCOMPARE(destinationWriteStack(t, RoSpan, 60 * kMiB, 8 * kMiB),
+             (std::vector<std::size_t>{RoSpan, RoPv0, RoPv1}));
+    QCOMPARE(destinationWriteStack(t, RoCrypt, 0, 4 * kMiB), (std::vector<std::size_t>{RoCrypt, RoPv1}));
+    QCOMPARE(destinationWriteStack(t, RoDisk, 0, 4 * kMiB), (std::vector<std::size_t>{RoDisk}));
 }
 
 QTEST_GUILESS_MAIN(TestSafety)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // scanSystem: a fixture tree (tests/fixtures/scan-unit: a small sys/ tree whose probe/
-// folder is the hand-built probe-unit bytes) and a quiet live scan of this machine.
+// folder holds the hand-built bytes, also reached as tests/fixtures/probe-unit) and a quiet
+// live scan of this machine.
 #ifndef Q_MOC_RUN // moc 6.4 cannot parse the C++23 library headers
 #include "capability/Scan.h"
 #include "copy/CopyPlanner.h"

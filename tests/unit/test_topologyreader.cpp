@@ -316,6 +316,29 @@ private slots:
         QCOMPARE(topo->findByStableId("serial:virtio-blk:disk-a"), &mustFind(*topo, "vda"));
     }
 
+    void longMountinfoIsReadToTheEnd()
+    {
+        // A host with thousands of mounts (containers): the destination's line comes after
+        // megabytes of others and must still be seen (a missed mount would let a copy in).
+        QTemporaryDir dir;
+        FakeSysfs sys(dir.path());
+        sys.block("devices/virtual/block/loop3", "loop3", "7:3", 2048);
+        std::ofstream mountinfo(dir.filePath("mountinfo").toStdString());
+        for (int i = 0; i < 40000; ++i)
+            mountinfo << 100 + i << " 1 0:" << 50 + i % 1000 << " / /run/containers/c" << i
+                      << "/rootfs/merged rw,relatime shared:1 - overlay overlay rw,lowerdir=/var/lib/x\n";
+        mountinfo << "99 1 7:3 / /srv/data rw - ext4 /dev/loop3 rw\n";
+        mountinfo.close();
+        QVERIFY(QFileInfo(dir.filePath("mountinfo")).size() > (4 << 20));
+        TopologyOptions options;
+        options.sysfsRoot = sys.root();
+        options.mountinfo = dir.filePath("mountinfo").toStdString();
+        options.swaps.clear();
+        auto topo = readTopology(options);
+        QVERIFY(topo.has_value());
+        QCOMPARE(mustFind(*topo, "loop3").mountpoints, std::vector<std::string>{"/srv/data"});
+    }
+
     void notASysfsTree()
     {
         TopologyOptions options;

@@ -169,6 +169,21 @@ private slots:
         QCOMPARE(fake->copyCount(), std::size_t(0));
     }
 
+    void refusesReadOnlyNamespaces()
+    {
+        // The snapshot says read-only: no command on the generic node, none by the fallback.
+        auto fallback = std::make_unique<FakeNvmeTransport>();
+        FakeNvmeTransport* fake = fallback.get();
+        auto transport = makeUringNvmeTransport(std::move(fallback));
+        BlockDevice ns = namespaceDevice("nvme0n1", 1);
+        ns.readOnly = true;
+        Status st = transport->copy(ns, command(1));
+        QVERIFY(!st.has_value());
+        QCOMPARE(st.error().code, Errc::InvalidArgument);
+        QVERIFY(st.error().what.find("read-only") != std::string::npos);
+        QCOMPARE(fake->copyCount(), std::size_t(0));
+    }
+
     void kernelProbe()
     {
         Status st = probeUringNvmePassthrough();
