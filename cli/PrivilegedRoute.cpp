@@ -143,8 +143,21 @@ Result<PrivilegedRoute> PrivilegedRoute::check(int argc, const char* const* argv
         const std::string& spec = positionals[n];
         const char* role = n == 0 ? "source" : "destination";
         struct stat st {};
-        if (spec.find('/') == std::string::npos || ::stat(spec.c_str(), &st) != 0)
+        struct stat link {};
+        if (spec.find('/') == std::string::npos)
             continue; // a name or stable id of the topology: checked once it is read
+        if (::stat(spec.c_str(), &st) != 0) {
+            // Nothing there (or a dangling link): an absolute path or a link would become a
+            // new file; anything else may be a stable id (loop:/path), checked on the topology.
+            if (spec.starts_with('/') || ::lstat(spec.c_str(), &link) == 0)
+                return std::unexpected(refusal(spec,
+                                               std::string("the ") + role
+                                                   + " is not a block device: nothing exists at this path "
+                                                     "(a new file would be made)",
+                                               "the privileged route copies between block devices only; copy files as "
+                                               "your own user, without pkexec"));
+            continue;
+        }
         if (!S_ISBLK(st.st_mode))
             return std::unexpected(refusal(spec,
                                            std::string("the ") + role + " is " + fileKind(st.st_mode)
