@@ -161,6 +161,12 @@ Status Mapper::mapDm(const BlockDevice& dev, uint64_t offset, uint64_t length,
              "device-mapper table unknown" + (dm.tableError.empty() ? std::string() : ": " + dm.tableError));
         return {};
     }
+    // Sectors are counted in 64 bits, so a segment may end beyond byte 2^64: in bytes it would
+    // wrap round to the start of the device.
+    constexpr uint64_t kMaxSectors = std::numeric_limits<uint64_t>::max() / kSector;
+    for (const auto& seg : dm.table)
+        if (seg.start > kMaxSectors || seg.length > kMaxSectors - seg.start)
+            return std::unexpected(tableError(dev, seg, "the segment ends beyond byte 2^64"));
     uint64_t pos = offset;
     const uint64_t end = offset + length;
     while (pos < end) {
