@@ -135,8 +135,14 @@ Status Mapper::map(std::size_t device, uint64_t offset, uint64_t length, std::ve
         if (dev.lowers.empty())
             return std::unexpected(Error::make(Errc::Corrupt, dev.devPath(),
                                                "partition without a parent disk in the topology"));
-        return map(dev.lowers.front(), offset + dev.partition->startSector * kSector, length,
-                   std::move(path), out, queriedOffset);
+        const uint64_t start = dev.partition->startSector;
+        if (start > std::numeric_limits<uint64_t>::max() / kSector
+            || offset > std::numeric_limits<uint64_t>::max() - start * kSector)
+            return std::unexpected(Error::make(Errc::Corrupt, dev.devPath(),
+                                               "the partition starts at sector " + std::to_string(start)
+                                                   + ", beyond byte 2^64",
+                                               "the partition table or a captured `start` attribute is wrong"));
+        return map(dev.lowers.front(), offset + start * kSector, length, std::move(path), out, queriedOffset);
     }
     if (dev.dm)
         return mapDm(dev, offset, length, path, out, queriedOffset);

@@ -270,6 +270,17 @@ private slots:
         }
     }
 
+    void partitionStartBeyond64BitBytesIsAnError()
+    {
+        // A partition at sector 2^55 (a captured `start` attribute says so) would wrap to byte 0.
+        Topology topo({disk("nvme0n1", {259, 0}, 100 * MiB),
+                       partition("nvme0n1p1", {259, 1}, MiB, 0, 1, uint64_t(1) << 55)});
+        auto pieces = mapRange(topo, 1, 0, 4096);
+        QVERIFY2(!pieces.has_value(), pieces ? toString(pieces->front().kind) : "");
+        QCOMPARE(pieces.error().code, Errc::Corrupt);
+        QVERIFY2(pieces.error().what.find("2^64") != std::string::npos, pieces.error().what.c_str());
+    }
+
     void unknownTableIsOpaque()
     {
         BlockDevice dm = dmDevice("x", {253, 0}, {}, {0});
