@@ -333,10 +333,10 @@ void SysfsReader::fill(Entry& entry)
 {
     BlockDevice& dev = entry.dev;
     if (auto size = attr(entry, "size", false)) {
-        if (auto sectors = toNumber<uint64_t>(*size))
+        if (auto sectors = toNumber<uint64_t>(*size); sectors && *sectors <= UINT64_MAX / 512)
             dev.sizeBytes = *sectors * 512;
         else
-            dev.warnings.push_back("size: not a number (\"" + *size + "\")");
+            dev.warnings.push_back("size: not a number of sectors below 2^64 bytes (\"" + *size + "\")");
     }
     if (auto ro = attr(entry, "ro"))
         dev.readOnly = *ro == "1";

@@ -272,6 +272,21 @@ private slots:
         QCOMPARE(topo->at(0).driverHint, std::string("virtio-blk"));
     }
 
+    void sizeBeyond64BitBytes()
+    {
+        // 2^55 + 1 sectors is 512 bytes in 64-bit arithmetic.
+        QTemporaryDir dir;
+        FakeSysfs sys(dir.path());
+        sys.block("devices/virtual/block/vdb", "vdb", "254:16", (uint64_t(1) << 55) + 1);
+        TopologyOptions options;
+        options.sysfsRoot = sys.root();
+        auto topo = readTopology(options);
+        QVERIFY(topo.has_value());
+        QCOMPARE(topo->at(0).sizeBytes, uint64_t(0));
+        QCOMPARE(topo->at(0).warnings.size(), std::size_t(1));
+        QVERIFY(topo->at(0).warnings[0].starts_with("size: "));
+    }
+
     void blockSizesThatAreNoBlockSize()
     {
         // A captured tree may say anything; a logical block size of 0 divided the planner's
