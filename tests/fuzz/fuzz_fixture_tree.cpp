@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // A captured fixture tree (`--fixture DIR`: sys/ attributes, dmsetup-table.txt, mountinfo,
 // swaps, probe/ bytes), read by scanSystem and judged by volumeVerdict, as `report --fixture`
-// does. At start the lab fixture lab-dm-mixed (or $OFFLOADCP_FUZZ_FIXTURE) is copied into a
+// does, and copies between its leaves planned by planCopy, as `plan --fixture` does. At start the lab fixture lab-dm-mixed (or $OFFLOADCP_FUZZ_FIXTURE) is copied into a
 // private directory on tmpfs (/dev/shm, else $TMPDIR); each input then replaces the contents
 // of some of its files and the tree is scanned. An input is records separated by NUL bytes,
 // each "<path relative to the tree>\n<new contents>"; a path that is no regular file of the
@@ -11,6 +11,7 @@
 
 #include "capability/Scan.h"
 #include "capability/Verdict.h"
+#include "copy/CopyPlanner.h"
 
 #include <filesystem>
 #include <fstream>
@@ -103,6 +104,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size)
             (void)topology.leavesOf(dev.index);
             if (dev.sizeBytes <= kMaxVerdictBytes)
                 (void)volumeVerdict(topology, snapshot->capabilities, dev.index);
+        }
+        // A copy of the first MiB from each device onto the next one and onto its own second MiB.
+        for (std::size_t s = 0; s < topology.size(); ++s) {
+            for (const std::size_t d : {(s + 1) % topology.size(), s}) {
+                CopyRequest request;
+                request.source = deviceEndpoint(topology, s);
+                request.destination = deviceEndpoint(topology, d);
+                request.length = 1 << 20;
+                request.dstOffset = s == d ? 1 << 20 : 0;
+                if (auto plan = planCopy(topology, snapshot->capabilities, request)) {
+                    uint64_t planned = 0;
+                    for (const PlannedExtent& e : plan->extents)
+                        planned += e.length;
+                    OFFLOADCP_FUZZ_CHECK(planned == plan->length);
+                }
+            }
         }
     }
 

@@ -69,6 +69,8 @@ record mountinfo > "$OUT/fuzz_fixture_tree/mountinfo"
     > "$OUT/fuzz_fixture_tree/dm-0-size-dev"
 { record probe/nvme0n1.id-ns; record sys/devices/virtual/nvme-subsystem/nvme-subsys1/nvme1n1/nvme1n1p1/size; } \
     > "$OUT/fuzz_fixture_tree/id-ns-partition"
+{ record sys/devices/virtual/nvme-subsystem/nvme-subsys0/nvme0n1/queue/logical_block_size
+  record sys/devices/virtual/nvme-subsystem/nvme-subsys0/nvme0n1/size; } > "$OUT/fuzz_fixture_tree/nvme0n1-lbs-size"
 printf 'swaps\nFilename\tType\tSize\tUsed\tPriority\n/dev/dm-1\tpartition\t1024\t0\t-2\n' \
     > "$OUT/fuzz_fixture_tree/swaps"
 du -sh "$OUT"
