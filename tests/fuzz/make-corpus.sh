@@ -20,6 +20,10 @@ done
 for f in "$FIX"/lab-dm-mixed/probe/nvme0n1.id-* "$FIX"/lab-dm-mixed/probe/nvme2n1.id-* "$FIX"/probe-unit/nvme1n1.id-*; do
     name=${f#"$FIX"/}; cp "$f" "$OUT/fuzz_nvme_identify/${name//\//-}"
 done
+# ... and a controller's and a namespace's data back to back (the target plans a copy with them).
+for ns in lab-dm-mixed/probe/nvme0n1 lab-dm-mixed/probe/nvme2n1 probe-unit/nvme1n1; do
+    cat "$FIX/$ns.id-ctrl" "$FIX/$ns.id-ns" > "$OUT/fuzz_nvme_identify/${ns//\//-}.id-ctrl+id-ns"
+done
 for f in "$FIX"/lab-dm-mixed/probe/sd[ad].* "$FIX"/probe-unit/sda.*; do
     name=${f#"$FIX"/}; cp "$f" "$OUT/fuzz_scsi_vpd/${name//\//-}"
 done
