@@ -17,7 +17,7 @@ failed=()
 ctest --preset ci "$@" || failed+=("ctest --preset ci $*")
 if [ $# -gt 0 ]; then
     echo "run-all: ctest arguments given, so no sanitizer build and no fuzzing" \
-         "(run them with OFFLOADCP_SKIP_ASAN= OFFLOADCP_SKIP_FUZZ= bash tests/run-all.sh)"
+         "(without arguments this script runs them; or: ctest --preset asan, tests/fuzz/run-fuzz.sh)"
 elif [ -n "${OFFLOADCP_SKIP_ASAN:-}" ] && [ "${OFFLOADCP_SKIP_ASAN}" != 0 ]; then
     echo "run-all: OFFLOADCP_SKIP_ASAN is set: no sanitizer build"
 else
