@@ -17,6 +17,8 @@
 #include <fstream>
 #include <map>
 #include <string>
+#include <cerrno>
+#include <csignal>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -59,6 +61,15 @@ extern "C" int LLVMFuzzerInitialize(int*, char***)
     const char* env = std::getenv("OFFLOADCP_FUZZ_FIXTURE");
     const fs::path source = env && *env ? fs::path(env) : fs::path(OFFLOADCP_FUZZ_FIXTURE);
     const fs::path base = fs::is_directory("/dev/shm") ? fs::path("/dev/shm") : fs::temp_directory_path();
+    // A run that crashed (abort skips atexit) left its copy behind: remove those whose
+    // process is gone.
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(base, ec)) {
+        const std::string name = entry.path().filename().string();
+        if (name.starts_with("offloadcp-fuzz-tree-")
+            && ::kill(static_cast<pid_t>(std::atol(name.c_str() + 20)), 0) != 0 && errno == ESRCH)
+            fs::remove_all(entry.path(), ec);
+    }
     tree = new Tree;
     tree->dir = base / ("offloadcp-fuzz-tree-" + std::to_string(::getpid()));
     fs::remove_all(tree->dir);
