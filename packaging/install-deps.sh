@@ -12,7 +12,8 @@ BUILD=(build-essential cmake ninja-build pkg-config ccache
 TEST=(util-linux e2fsprogs fio xvfb xauth
       qemu-system-x86 busybox-static nvme-cli sg3-utils ddpt dmsetup cryptsetup-bin
       cpio xz-utils zstd kmod bc jq xfsprogs
-      dbus pkexec polkitd)  # the app's privileged path, tests/integration/pkexec_copy.sh
+      dbus pkexec polkitd   # the app's privileged path, tests/integration/pkexec_copy.sh
+      clang-19 libclang-rt-19-dev)  # tests/fuzz: libFuzzer (clang 14 and 16 cannot compile libstdc++ 12's <expected>)
 pkgs=("${BUILD[@]}")
 [ "${1:-}" = --build ] || pkgs+=("${TEST[@]}")
 SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo

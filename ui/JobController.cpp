@@ -5,9 +5,8 @@
 
 #include "OffloadCli.h"
 
-#include <QJsonArray>
-#include <QJsonDocument>
-#include <QJsonObject>
+#include "copy/CopyEventRecord.h"
+
 #include <QMetaObject>
 #include <QProcess>
 
@@ -160,105 +159,58 @@ void JobController::startCli()
     m_process->start(m_cliCommand.first(), m_cliCommand.mid(1), QIODevice::ReadWrite);
 }
 
-namespace {
-
-BytesByMethod bytesByMethod(const QJsonObject& o)
-{
-    BytesByMethod out{};
-    for (std::size_t m = 0; m < kCopyMethodCount; ++m)
-        out[m] = static_cast<uint64_t>(o.value(QLatin1String(toString(static_cast<CopyMethod>(m)))).toDouble());
-    return out;
-}
-
-Error errorFromJson(const QJsonObject& o)
-{
-    static const std::array codes{Errc::System,      Errc::NvmeStatus, Errc::ScsiSense, Errc::InvalidArgument,
-                                  Errc::NotFound,    Errc::PermissionDenied, Errc::Unsupported, Errc::Busy,
-                                  Errc::Cancelled,   Errc::Corrupt,    Errc::Internal};
-    Error e;
-    const QString code = o.value(QStringLiteral("code")).toString();
-    for (Errc c : codes)
-        if (code == QLatin1String(toString(c)))
-            e.code = c;
-    e.device = o.value(QStringLiteral("device")).toString().toStdString();
-    e.what = o.value(QStringLiteral("message")).toString().toStdString();
-    if (o.value(QStringLiteral("lba")).isDouble())
-        e.lba = static_cast<uint64_t>(o.value(QStringLiteral("lba")).toDouble());
-    e.sysErrno = o.value(QStringLiteral("errno")).toInt();
-    return e;
-}
-
-uint64_t u64(const QJsonObject& o, const char* key)
-{
-    return static_cast<uint64_t>(o.value(QLatin1String(key)).toDouble());
-}
-
-} // namespace
-
 void JobController::applyCliLine(const QByteArray& line)
 {
-    const QJsonObject o = QJsonDocument::fromJson(line).object();
-    const QString event = o.value(QStringLiteral("event")).toString();
-    if (event == QStringLiteral("progress")) {
-        CopyProgress p;
-        p.totalBytes = u64(o, "bytes_total");
-        p.doneBytes = u64(o, "bytes_done");
-        p.offloadedBytes = u64(o, "bytes_offloaded");
-        p.hostBytes = u64(o, "bytes_host");
-        p.bytesByMethod = bytesByMethod(o.value(QStringLiteral("bytes_by_method")).toObject());
-        p.bytesPerSecond = o.value(QStringLiteral("rate_bytes_per_second")).toDouble();
-        p.elapsedSeconds = o.value(QStringLiteral("elapsed_seconds")).toDouble();
-        if (o.value(QStringLiteral("eta_seconds")).isDouble())
-            p.etaSeconds = o.value(QStringLiteral("eta_seconds")).toDouble();
-        p.extentsDone = u64(o, "extents_done");
-        p.extentsTotal = u64(o, "extents_total");
-        p.fallbacks = u64(o, "fallbacks");
-        p.verifying = o.value(QStringLiteral("verifying")).toBool();
+    auto record = parseCopyEventRecord(std::string_view(line.constData(), std::size_t(line.size())));
+    if (!record)
+        return; // no JSON object: nothing `copy --json` prints
+    if (record->invalid) {
+        // Not applied: a count the app cannot hold exactly is no count at all. The job fails
+        // with it if this was the final record, or when the CLI ends without one it can read.
+        qWarning("JobController: %s", record->invalid->message().c_str());
+        if (!m_cliRecordError)
+            m_cliRecordError = record->invalid;
+        const bool final = record->kind == CopyEventRecord::Kind::Done || record->kind == CopyEventRecord::Kind::Error;
+        if (final && (m_state == State::Running || m_state == State::Pending)) {
+            CopyResult r;
+            r.totalBytes = m_plan.length;
+            r.doneBytes = m_progress.doneBytes;
+            r.status = std::unexpected(*record->invalid);
+            m_state = State::Running;
+            onDone(std::move(r));
+        }
+        return;
+    }
+    switch (record->kind) {
+    case CopyEventRecord::Kind::Progress: {
         {
             std::lock_guard lock(m_mutex);
-            m_latest = p;
+            m_latest = record->progress;
         }
         deliverProgress();
-    } else if (event == QStringLiteral("fallback")) {
+        break;
+    }
+    case CopyEventRecord::Kind::Fallback: {
         const QString reason = QStringLiteral("%1 at %2 (%3): %4")
-                                   .arg(o.value(QStringLiteral("planned_method")).toString(),
-                                        formatBytes(u64(o, "src_offset")), formatBytes(u64(o, "length")),
-                                        o.value(QStringLiteral("reason")).toString());
+                                   .arg(QString::fromStdString(record->plannedMethod), formatBytes(record->srcOffset),
+                                        formatBytes(record->length), QString::fromStdString(record->reason));
         m_fallbacks << reason;
         emit fallbackOccurred(reason);
-    } else if (event == QStringLiteral("done") || event == QStringLiteral("error")) {
-        CopyResult r;
-        const QString status = o.value(QStringLiteral("status")).toString();
-        if (event == QStringLiteral("error") || status == QStringLiteral("error"))
-            r.status = std::unexpected(errorFromJson(o.value(QStringLiteral("error")).toObject()));
-        else if (status == QStringLiteral("cancelled"))
-            r.status = std::unexpected(Error::make(Errc::Cancelled, {}, "cancelled"));
-        r.totalBytes = event == QStringLiteral("done") ? u64(o, "bytes_total") : m_plan.length;
-        r.doneBytes = u64(o, "bytes_done");
-        r.hostBytes = u64(o, "bytes_host");
-        r.offloadedBytes = u64(o, "bytes_offloaded");
-        r.bytesByMethod = bytesByMethod(o.value(QStringLiteral("bytes_by_method")).toObject());
-        r.wallSeconds = o.value(QStringLiteral("wall_seconds")).toDouble();
-        r.cpuUserSeconds = o.value(QStringLiteral("cpu_user_seconds")).toDouble();
-        r.cpuSystemSeconds = o.value(QStringLiteral("cpu_system_seconds")).toDouble();
-        const QJsonObject v = o.value(QStringLiteral("verify")).toObject();
-        if (!v.isEmpty()) {
-            VerifyResult vr;
-            vr.match = v.value(QStringLiteral("match")).toBool();
-            vr.bytesCompared = u64(v, "bytes_compared");
-            vr.blockSize = static_cast<uint32_t>(u64(v, "block_size"));
-            if (v.value(QStringLiteral("first_differing_offset")).isDouble())
-                vr.firstDifferingOffset = u64(v, "first_differing_offset");
-            if (v.value(QStringLiteral("first_differing_dst_lba")).isDouble())
-                vr.firstDifferingDstLba = u64(v, "first_differing_dst_lba");
-            if (v.value(QStringLiteral("first_differing_src_lba")).isDouble())
-                vr.firstDifferingSrcLba = u64(v, "first_differing_src_lba");
-            r.verify = vr;
-        }
+        break;
+    }
+    case CopyEventRecord::Kind::Done:
+    case CopyEventRecord::Kind::Error: {
+        CopyResult r = std::move(record->result);
+        if (record->kind == CopyEventRecord::Kind::Error)
+            r.totalBytes = m_plan.length;
         if (m_state == State::Running || m_state == State::Pending) {
             m_state = State::Running;
             onDone(std::move(r));
         }
+        break;
+    }
+    case CopyEventRecord::Kind::Other:
+        break;
     }
 }
 
@@ -273,6 +225,8 @@ void JobController::cliFinished(int exitCode)
         r.status = std::unexpected(Error::make(Errc::Cancelled, {}, "cancelled"));
     } else {
         QString what = m_cliStderr.trimmed();
+        if (m_cliRecordError)
+            what = QString::fromStdString(m_cliRecordError->message()) + (what.isEmpty() ? QString() : QStringLiteral("\n") + what);
         if (m_cliCommand.first() == QStringLiteral("pkexec") && (exitCode == 126 || exitCode == 127))
             what = tr("authorization was refused or cancelled (pkexec exit %1)").arg(exitCode);
         r.status = std::unexpected(Error::make(Errc::System, m_cliCommand.value(1).toStdString(),

@@ -51,7 +51,10 @@ public:
     /// it got in its final "cancelled" record (exit 130).
     static JobController* viaCli(CopyPlan plan, const QString& source, const QString& destination, CopyOptions options,
                                  bool elevate, QObject* parent = nullptr);
-    /// Applies one JSON line of `offloadcp copy --json` (public for tests).
+    /// Applies one JSON line of `offloadcp copy --json` (public for tests). Byte counts are
+    /// read as exact 64-bit integers; a record with a negative, fractional or out-of-range
+    /// count is not applied, and the job fails with that error when the record was the final
+    /// one or when the CLI ends without a final record the app can read.
     void applyCliLine(const QByteArray& line);
 
     /// Starts the copy (once). Signals follow on this object's thread.
@@ -104,6 +107,7 @@ private:
     QByteArray m_cliBuffer;
     bool m_cancelRequested = false;
     QString m_cliStderr;
+    std::optional<Error> m_cliRecordError; ///< the first CLI record that could not be read
 
     State m_state = State::Pending;
     CopyProgress m_progress;

@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 
 #include <array>
+#include <limits>
+#include <optional>
 
 namespace offload {
 
@@ -11,12 +13,38 @@ namespace {
 
 constexpr int kReportSchemaVersion = 1;
 
+/// An unsigned integer that fits T, else `fallback` (a negative or larger number too: a cast
+/// would make some other, wrong value of it).
 template <typename T>
 T number(const nlohmann::json& object, const char* key, T fallback = T{})
 {
     const auto it = object.find(key);
-    return it != object.end() && it->is_number_unsigned() ? it->get<T>() : fallback;
+    return it != object.end() && it->is_number_unsigned() && it->get<uint64_t>() <= std::numeric_limits<T>::max()
+               ? static_cast<T>(it->get<uint64_t>())
+               : fallback;
 }
+
+/// Reads the numbers of one device; the first one that is present but no unsigned integer
+/// fitting its field is kept in `error`.
+struct DeviceNumbers {
+    const std::string& id;
+    std::optional<Error> error;
+
+    template <typename T> T get(const nlohmann::json& object, const char* key, T fallback = T{})
+    {
+        const auto it = object.find(key);
+        if (it == object.end() || it->is_null())
+            return fallback;
+        if (it->is_number_unsigned() && it->get<uint64_t>() <= std::numeric_limits<T>::max())
+            return static_cast<T>(it->get<uint64_t>());
+        if (!error)
+            error = Error::make(Errc::InvalidArgument, id,
+                                std::string("the report has ") + key + " = " + it->dump().substr(0, 40)
+                                    + ", not a count from 0 to " + std::to_string(std::numeric_limits<T>::max()),
+                                "use an offloadcp of the same version as this program");
+        return fallback;
+    }
+};
 
 bool flag(const nlohmann::json& object, const char* key)
 {
@@ -69,7 +97,7 @@ std::vector<uint8_t> hexBytes(const std::string& hex)
 }
 
 /// One device object of the report -> its capability; nullopt when it has none.
-std::optional<DeviceCapability> capabilityFrom(const nlohmann::json& device)
+std::optional<DeviceCapability> capabilityFrom(const nlohmann::json& device, DeviceNumbers& numbers)
 {
     const auto cap = device.find("capability");
     if (cap == device.end() || !cap->is_object())
@@ -87,19 +115,19 @@ std::optional<DeviceCapability> capabilityFrom(const nlohmann::json& device)
     const nlohmann::json& limits = limitsIt != device.end() && limitsIt->is_object() ? *limitsIt : noLimits;
     if (cap->contains("oncs")) {
         NvmeCopyCaps nvme;
-        nvme.oncs = number<uint16_t>(*cap, "oncs");
+        nvme.oncs = numbers.get<uint16_t>(*cap, "oncs");
         nvme.copy = flag(*cap, "copy");
         nvme.copySingleAtomicity = (nvme.oncs >> 9) & 1u;
         nvme.allFastCopy = (nvme.oncs >> 10) & 1u;
-        nvme.ocfs = number<uint16_t>(*cap, "ocfs");
-        nvme.lbaBytes = number<uint32_t>(*cap, "lba_bytes", 512);
-        nvme.controllerId = number<uint16_t>(*cap, "controller_id");
-        nvme.dps = number<uint8_t>(*cap, "dps");
-        nvme.metadataBytes = number<uint16_t>(*cap, "metadata_bytes");
+        nvme.ocfs = numbers.get<uint16_t>(*cap, "ocfs");
+        nvme.lbaBytes = numbers.get<uint32_t>(*cap, "lba_bytes", 512);
+        nvme.controllerId = numbers.get<uint16_t>(*cap, "controller_id");
+        nvme.dps = numbers.get<uint8_t>(*cap, "dps");
+        nvme.metadataBytes = numbers.get<uint16_t>(*cap, "metadata_bytes");
         nvme.subsysnqn = text(device, "subsysnqn");
-        nvme.mssrl = number<uint32_t>(limits, "mssrl");
-        nvme.mcl = number<uint32_t>(limits, "mcl");
-        nvme.msrc = number<uint32_t>(limits, "msrc");
+        nvme.mssrl = numbers.get<uint32_t>(limits, "mssrl");
+        nvme.mcl = numbers.get<uint32_t>(limits, "mcl");
+        nvme.msrc = numbers.get<uint32_t>(limits, "msrc");
         out.nvme = nvme;
     }
     if (cap->contains("three_pc")) {
@@ -111,11 +139,11 @@ std::optional<DeviceCapability> capabilityFrom(const nlohmann::json& device)
         scsi.tpcVpdPresent = flag(*cap, "tpc_vpd_present");
         scsi.rcopKnown = flag(*cap, "copy_parameters_known");
         scsi.supportsNoListId = flag(*cap, "supports_no_list_id");
-        scsi.maxDescriptorListLength = number<uint32_t>(*cap, "max_descriptor_list_length");
-        scsi.blockBytes = number<uint32_t>(*cap, "block_bytes", 512);
-        scsi.maxSegmentDescriptors = number<uint16_t>(limits, "max_segment_descriptors");
-        scsi.maxCscdDescriptors = number<uint16_t>(limits, "max_cscd_descriptors");
-        scsi.maxSegmentLength = number<uint32_t>(limits, "max_segment_length");
+        scsi.maxDescriptorListLength = numbers.get<uint32_t>(*cap, "max_descriptor_list_length");
+        scsi.blockBytes = numbers.get<uint32_t>(*cap, "block_bytes", 512);
+        scsi.maxSegmentDescriptors = numbers.get<uint16_t>(limits, "max_segment_descriptors");
+        scsi.maxCscdDescriptors = numbers.get<uint16_t>(limits, "max_cscd_descriptors");
+        scsi.maxSegmentLength = numbers.get<uint32_t>(limits, "max_segment_length");
         scsi.unitSerial = text(device, "serial");
         out.scsi = scsi;
     }
@@ -142,7 +170,10 @@ Result<std::vector<ReportedCapability>> parseReportCapabilities(std::string_view
         if (!device.is_object())
             continue;
         const std::string id = text(device, "id");
-        auto capability = capabilityFrom(device);
+        DeviceNumbers numbers{id, std::nullopt};
+        auto capability = capabilityFrom(device, numbers);
+        if (numbers.error)
+            return std::unexpected(std::move(*numbers.error));
         if (id.empty() || !capability)
             continue;
         out.push_back({id, std::move(*capability)});

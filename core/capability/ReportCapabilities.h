@@ -23,7 +23,8 @@ struct ReportedCapability {
 /// id and limits (MSSRL, MCL, MSRC), SCSI 3PC/NAA/block size and copy parameters. Fields the
 /// report does not carry keep their defaults (NVMe protection information, MDTS, SCSI
 /// descriptor codes), so a plan made from them is a preview, not the copy's own plan.
-/// Errors: not JSON, not a report, another schema version.
+/// Errors: not JSON, not a report, another schema version, a number that is negative or does not
+/// fit its field (naming the device and the field; a cast would make another value of it).
 Result<std::vector<ReportedCapability>> parseReportCapabilities(std::string_view json);
 
 /// Puts what a probe learned into `capabilities` (indexed like `topology`): every reported

@@ -135,8 +135,14 @@ Status Mapper::map(std::size_t device, uint64_t offset, uint64_t length, std::ve
         if (dev.lowers.empty())
             return std::unexpected(Error::make(Errc::Corrupt, dev.devPath(),
                                                "partition without a parent disk in the topology"));
-        return map(dev.lowers.front(), offset + dev.partition->startSector * kSector, length,
-                   std::move(path), out, queriedOffset);
+        const uint64_t start = dev.partition->startSector;
+        if (start > std::numeric_limits<uint64_t>::max() / kSector
+            || offset > std::numeric_limits<uint64_t>::max() - start * kSector)
+            return std::unexpected(Error::make(Errc::Corrupt, dev.devPath(),
+                                               "the partition starts at sector " + std::to_string(start)
+                                                   + ", beyond byte 2^64",
+                                               "the partition table or a captured `start` attribute is wrong"));
+        return map(dev.lowers.front(), offset + start * kSector, length, std::move(path), out, queriedOffset);
     }
     if (dev.dm)
         return mapDm(dev, offset, length, path, out, queriedOffset);
@@ -161,6 +167,12 @@ Status Mapper::mapDm(const BlockDevice& dev, uint64_t offset, uint64_t length,
              "device-mapper table unknown" + (dm.tableError.empty() ? std::string() : ": " + dm.tableError));
         return {};
     }
+    // Sectors are counted in 64 bits, so a segment may end beyond byte 2^64: in bytes it would
+    // wrap round to the start of the device.
+    constexpr uint64_t kMaxSectors = std::numeric_limits<uint64_t>::max() / kSector;
+    for (const auto& seg : dm.table)
+        if (seg.start > kMaxSectors || seg.length > kMaxSectors - seg.start)
+            return std::unexpected(tableError(dev, seg, "the segment ends beyond byte 2^64"));
     uint64_t pos = offset;
     const uint64_t end = offset + length;
     while (pos < end) {

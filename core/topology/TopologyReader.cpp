@@ -5,6 +5,7 @@
 #include "util/NaturalSort.h"
 
 #include <algorithm>
+#include <bit>
 #include <cctype>
 #include <cerrno>
 #include <charconv>
@@ -347,19 +348,28 @@ void SysfsReader::fill(Entry& entry)
 {
     BlockDevice& dev = entry.dev;
     if (auto size = attr(entry, "size", false)) {
-        if (auto sectors = toNumber<uint64_t>(*size))
+        if (auto sectors = toNumber<uint64_t>(*size); sectors && *sectors <= UINT64_MAX / 512)
             dev.sizeBytes = *sectors * 512;
         else
-            dev.warnings.push_back("size: not a number (\"" + *size + "\")");
+            dev.warnings.push_back("size: not a number of sectors below 2^64 bytes (\"" + *size + "\")");
     }
     if (auto ro = attr(entry, "ro"))
         dev.readOnly = *ro == "1";
     if (auto removable = attr(entry, "removable"))
         dev.removable = *removable == "1";
-    if (auto lbs = attr(entry, "queue/logical_block_size"); lbs && toNumber<uint32_t>(*lbs))
-        dev.logicalBlockSize = *toNumber<uint32_t>(*lbs);
-    if (auto pbs = attr(entry, "queue/physical_block_size"); pbs && toNumber<uint32_t>(*pbs))
-        dev.physicalBlockSize = *toNumber<uint32_t>(*pbs);
+    // A power of two from 512 bytes, as the kernel reports them; anything else (a captured
+    // tree says what it says) keeps 512 with a warning: the planner divides by it.
+    for (auto [relative, size] : {std::pair{"queue/logical_block_size", &dev.logicalBlockSize},
+                                  std::pair{"queue/physical_block_size", &dev.physicalBlockSize}}) {
+        auto text = attr(entry, relative);
+        if (!text)
+            continue;
+        const auto bytes = toNumber<uint32_t>(*text);
+        if (bytes && *bytes >= 512 && std::has_single_bit(*bytes))
+            *size = *bytes;
+        else
+            dev.warnings.push_back(std::string(relative) + ": not a block size (\"" + *text + "\"), taking 512");
+    }
     if (auto zoned = attr(entry, "queue/zoned"))
         dev.zoned = *zoned;
     entry.slaves = listDir(entry.dir / "slaves");

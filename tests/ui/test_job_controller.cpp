@@ -315,6 +315,39 @@ private slots:
         QVERIFY(progress.count() >= 1);
     }
 
+    void readsCliByteCountsAsExactIntegers()
+    {
+        // 2^53 + 1 bytes has no double; -1 and 2^64 are no byte count at all.
+        CopyPlan plan;
+        plan.length = 9007199254740993ull;
+        std::unique_ptr<JobController> job(JobController::viaCli(plan, QStringLiteral("dm-uuid:LVM-a"),
+                                                                 QStringLiteral("dm-uuid:LVM-b"), {}, false));
+        job->setMinInterval(0);
+        QSignalSpy finished(job.get(), &JobController::finished);
+        job->applyCliLine(R"({"schema_version":1,"event":"progress","bytes_total":9007199254740993,)"
+                          R"("bytes_done":9007199254740993,"bytes_offloaded":9007199254740993,"bytes_host":0,)"
+                          R"("bytes_by_method":{"nvme-copy":9007199254740993},"elapsed_seconds":1})");
+        QCOMPARE(job->progress().doneBytes, uint64_t(9007199254740993ull));
+        QCOMPARE(job->progress().offloadedBytes, uint64_t(9007199254740993ull));
+        QCOMPARE(job->progress().bytesByMethod[methodIndex(CopyMethod::NvmeCopy)], uint64_t(9007199254740993ull));
+
+        // Refused, not applied: the progress stays where it was.
+        job->applyCliLine(R"({"schema_version":1,"event":"progress","bytes_total":9007199254740993,"bytes_done":-1})");
+        QCOMPARE(job->progress().doneBytes, uint64_t(9007199254740993ull));
+        job->applyCliLine(R"({"schema_version":1,"event":"progress","bytes_done":18446744073709551616})");
+        QCOMPARE(job->progress().doneBytes, uint64_t(9007199254740993ull));
+        QCOMPARE(finished.count(), 0);
+
+        // A final record with a negative count fails the job, naming the field.
+        job->applyCliLine(R"({"schema_version":1,"event":"done","status":"ok","exit_code":0,)"
+                          R"("bytes_total":9007199254740993,"bytes_done":-5,"verify":null})");
+        QCOMPARE(finished.count(), 1);
+        QCOMPARE(job->state(), JobController::State::Failed);
+        const QString text = job->failureText();
+        QVERIFY2(text.contains(QStringLiteral("bytes_done = -5")), qPrintable(text));
+        QVERIFY2(text.contains(QStringLiteral("not a count from 0 to 18446744073709551615")), qPrintable(text));
+    }
+
     void copiesBetweenLoopDevices()
     {
         if (::geteuid() != 0)

@@ -254,6 +254,33 @@ private slots:
         QVERIFY(pieces.error().what.find("8:99") != std::string::npos);
     }
 
+    void segmentBeyond64BitBytesIsAnError()
+    {
+        // Sector 2^55 is byte 2^64: in 64 bits that wraps to byte 0, which this table does not map.
+        const uint64_t sector2p55 = uint64_t(1) << 55;
+        for (const DmSegment& seg : {DmSegment{sector2p55, 2048, "linear", "259:0 0"},
+                                     DmSegment{0, sector2p55, "linear", "259:0 0"}}) {
+            BlockDevice dm = dmDevice("x", {253, 0}, {seg}, {0});
+            dm.sizeBytes = MiB;
+            Topology topo({disk("a", {259, 0}, MiB), dm});
+            auto pieces = mapRange(topo, 1, 0, 4096);
+            QVERIFY2(!pieces.has_value(), pieces ? toString(pieces->front().kind) : "");
+            QCOMPARE(pieces.error().code, Errc::Corrupt);
+            QVERIFY2(pieces.error().what.find("2^64") != std::string::npos, pieces.error().what.c_str());
+        }
+    }
+
+    void partitionStartBeyond64BitBytesIsAnError()
+    {
+        // A partition at sector 2^55 (a captured `start` attribute says so) would wrap to byte 0.
+        Topology topo({disk("nvme0n1", {259, 0}, 100 * MiB),
+                       partition("nvme0n1p1", {259, 1}, MiB, 0, 1, uint64_t(1) << 55)});
+        auto pieces = mapRange(topo, 1, 0, 4096);
+        QVERIFY2(!pieces.has_value(), pieces ? toString(pieces->front().kind) : "");
+        QCOMPARE(pieces.error().code, Errc::Corrupt);
+        QVERIFY2(pieces.error().what.find("2^64") != std::string::npos, pieces.error().what.c_str());
+    }
+
     void unknownTableIsOpaque()
     {
         BlockDevice dm = dmDevice("x", {253, 0}, {}, {0});

@@ -12,6 +12,8 @@
 #include <QJsonObject>
 #include <QtTest>
 
+#include <tuple>
+
 using namespace offload;
 
 namespace {
@@ -241,6 +243,28 @@ private slots:
         // Protection information: the planner refuses NVMe Copy on it unless the metadata is 8 bytes.
         QCOMPARE(partial->front().capability.nvme->dps, uint8_t{1});
         QCOMPARE(partial->front().capability.nvme->metadataBytes, uint16_t{16});
+    }
+
+    void refusesNumbersThatDoNotFitTheirField()
+    {
+        // 65792 as a 16-bit ONCS would be 256: the Copy bit, which the device never claimed.
+        auto device = [](const std::string& capability, const std::string& limits) {
+            return parseReportCapabilities(R"({"schema_version":1,"devices":[{"id":"nvme-eui.01","capability":)"
+                                           R"({"status":"ok","mechanism":"nvme-copy","copy":true,)"
+                                           + capability + R"(},"limits":{)" + limits + "}}]}");
+        };
+        QVERIFY(device(R"("oncs":256)", R"("mcl":16)").has_value());
+        for (const auto& [capability, limits, field] :
+             {std::tuple{R"("oncs":65792)", R"("mcl":16)", "oncs = 65792"},
+              std::tuple{R"("oncs":256)", R"("mcl":-1)", "mcl = -1"},
+              std::tuple{R"("oncs":256)", R"("mssrl":4294967296)", "mssrl = 4294967296"},
+              std::tuple{R"("oncs":256,"lba_bytes":4096.5)", R"("mcl":16)", "lba_bytes = 4096.5"}}) {
+            const auto parsed = device(capability, limits);
+            QVERIFY2(!parsed, field);
+            QCOMPARE(parsed.error().code, Errc::InvalidArgument);
+            QCOMPARE(parsed.error().device, std::string("nvme-eui.01"));
+            QVERIFY2(parsed.error().what.find(field) != std::string::npos, parsed.error().what.c_str());
+        }
     }
 };
 

@@ -7,7 +7,7 @@
 
 #include <QtTest>
 
-#include <cstring>
+#include <algorithm>
 
 using namespace offload;
 
@@ -63,7 +63,7 @@ Bytes rcop(uint16_t cscd, uint16_t segments, uint32_t listLength, uint32_t segme
     putBe32(b, 16, segmentLength);
     putBe32(b, 20, inlineData);
     b[43] = static_cast<uint8_t>(codes.size());
-    std::memcpy(b.data() + 44, codes.data(), codes.size());
+    std::copy(codes.begin(), codes.end(), b.begin() + 44);
     return b;
 }
 

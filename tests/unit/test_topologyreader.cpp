@@ -272,6 +272,50 @@ private slots:
         QCOMPARE(topo->at(0).driverHint, std::string("virtio-blk"));
     }
 
+    void sizeBeyond64BitBytes()
+    {
+        // 2^55 + 1 sectors is 512 bytes in 64-bit arithmetic.
+        QTemporaryDir dir;
+        FakeSysfs sys(dir.path());
+        sys.block("devices/virtual/block/vdb", "vdb", "254:16", (uint64_t(1) << 55) + 1);
+        TopologyOptions options;
+        options.sysfsRoot = sys.root();
+        auto topo = readTopology(options);
+        QVERIFY(topo.has_value());
+        QCOMPARE(topo->at(0).sizeBytes, uint64_t(0));
+        QCOMPARE(topo->at(0).warnings.size(), std::size_t(1));
+        QVERIFY(topo->at(0).warnings[0].starts_with("size: "));
+    }
+
+    void blockSizesThatAreNoBlockSize()
+    {
+        // A captured tree may say anything; a logical block size of 0 divided the planner's
+        // alignment checks by zero (found by tests/fuzz/fuzz_fixture_tree).
+        QTemporaryDir dir;
+        FakeSysfs sys(dir.path());
+        for (const auto& [name, devnum, lbs, pbs] : {std::tuple{"vdb", "254:16", "0", "0"},
+                                                     std::tuple{"vdc", "254:32", "3000", "4097"},
+                                                     std::tuple{"vdd", "254:48", "4096", "65536"}}) {
+            sys.block(std::string("devices/virtual/block/") + name, name, devnum, 2048);
+            sys.write(std::string("devices/virtual/block/") + name + "/queue/logical_block_size", lbs);
+            sys.write(std::string("devices/virtual/block/") + name + "/queue/physical_block_size", pbs);
+        }
+        TopologyOptions options;
+        options.sysfsRoot = sys.root();
+        auto topo = readTopology(options);
+        QVERIFY(topo.has_value());
+        for (const char* name : {"vdb", "vdc"}) {
+            const BlockDevice& dev = mustFind(*topo, name);
+            QCOMPARE(dev.logicalBlockSize, 512u);
+            QCOMPARE(dev.physicalBlockSize, 512u);
+            QCOMPARE(dev.warnings.size(), std::size_t(2));
+            QVERIFY2(dev.warnings[0].find("queue/logical_block_size") != std::string::npos, dev.warnings[0].c_str());
+        }
+        QCOMPARE(mustFind(*topo, "vdd").logicalBlockSize, 4096u);
+        QCOMPARE(mustFind(*topo, "vdd").physicalBlockSize, 65536u);
+        QVERIFY(mustFind(*topo, "vdd").warnings.empty());
+    }
+
     void identitiesThatCannotBeTrusted()
     {
         QTemporaryDir dir;
