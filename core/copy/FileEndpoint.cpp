@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "copy/FileEndpoint.h"
 
+#include "topology/MountInfo.h"
+
 #include <array>
 #include <cerrno>
 #include <cstdio>
@@ -71,23 +73,11 @@ FileSystemInfo fromStat(const struct statfs& sfs, const struct stat& st, const s
 
 std::string mountTypeOf(DevNum dev, const std::filesystem::path& mountinfo)
 {
-    // mountinfo: "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [TAGS...] - FSTYPE SOURCE SUPER"
     std::ifstream in(mountinfo);
     std::string line;
-    const std::string want = dev.str();
-    while (std::getline(in, line)) {
-        std::size_t a = line.find(' ');
-        std::size_t b = a == std::string::npos ? a : line.find(' ', a + 1);
-        std::size_t c = b == std::string::npos ? b : line.find(' ', b + 1);
-        if (c == std::string::npos || line.compare(b + 1, c - b - 1, want) != 0)
-            continue;
-        std::size_t dash = line.find(" - ");
-        if (dash == std::string::npos)
-            continue;
-        std::size_t start = dash + 3;
-        std::size_t end = line.find(' ', start);
-        return line.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    }
+    while (std::getline(in, line))
+        if (auto mount = parseMountInfoLine(line); mount && mount->dev == dev)
+            return mount->fsType;
     return {};
 }
 

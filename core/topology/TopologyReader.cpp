@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // readTopology: the block device DAG from a sysfs tree (live /sys or a captured fixture).
+#include "topology/MountInfo.h"
 #include "topology/Topology.h"
 #include "util/FileTree.h"
 #include "util/NaturalSort.h"
@@ -127,23 +128,6 @@ bool isHctl(const std::string& text)
         pos = end + 1;
     }
     return parts == 4;
-}
-
-/// "\040" in mountinfo and /proc/swaps stands for a space (and so on).
-std::string unescapeOctal(const std::string& text)
-{
-    std::string out;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        auto octal = [&](std::size_t k) { return text[k] >= '0' && text[k] <= '7'; };
-        if (text[i] == '\\' && i + 3 < text.size() && octal(i + 1) && octal(i + 2) && octal(i + 3)) {
-            const int value = (text[i + 1] - '0') * 64 + (text[i + 2] - '0') * 8 + (text[i + 3] - '0');
-            out.push_back(static_cast<char>(value));
-            i += 3;
-        } else {
-            out.push_back(text[i]);
-        }
-    }
-    return out;
 }
 
 std::vector<std::string> words(const std::string& line)
@@ -612,19 +596,15 @@ void SysfsReader::readMounts(std::vector<Entry>& entries)
         byDevNum[entry.dev.devnum] = &entry;
     std::string line;
     while (std::getline(in, line)) {
-        const auto fields = words(line);
-        if (fields.size() < 5)
+        const auto mount = parseMountInfoLine(line);
+        if (!mount)
             continue;
-        auto devnum = DevNum::parse(fields[2]);
-        if (!devnum)
-            continue;
-        auto it = byDevNum.find(*devnum);
+        auto it = byDevNum.find(mount->dev);
         if (it == byDevNum.end())
             continue;
         auto& mounts = it->second->dev.mountpoints;
-        const auto mountpoint = unescapeOctal(fields[4]);
-        if (std::find(mounts.begin(), mounts.end(), mountpoint) == mounts.end())
-            mounts.push_back(mountpoint);
+        if (std::find(mounts.begin(), mounts.end(), mount->mountPoint) == mounts.end())
+            mounts.push_back(mount->mountPoint);
     }
 }
 
